@@ -1,0 +1,32 @@
+# Herald's tasks. `make dev` runs the local stack, `make test` everything CI checks.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+FUNCTIONS := $(notdir $(wildcard functions/*))
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: help build test bench vet fmt clean
+
+help: ## list the tasks
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+build: ## build every function as build/<function>/bootstrap for Lambda (linux/arm64)
+	@for fn in $(FUNCTIONS); do \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 go build -tags lambda.norpc -trimpath -ldflags='-s -w' \
+	    -o build/$$fn/bootstrap ./functions/$$fn; \
+	  printf '  %-16s %s\n' $$fn "$$(du -h build/$$fn/bootstrap | cut -f1)"; \
+	done
+
+test: ## vet and test everything against a local AWS emulator (started for the run)
+	@scripts/test.sh
+
+bench: ## run the benchmarks (no emulator: Herald's own code only)
+	go test -run '^$$' -bench . -benchmem ./...
+
+vet: ## go vet and gofmt
+	go vet ./...
+	@test -z "$$(gofmt -l . | tee /dev/stderr)" || { echo "gofmt: the files above need formatting"; exit 1; }
+
+clean: ## remove build outputs
+	rm -rf build infra/cdk.out
