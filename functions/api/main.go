@@ -16,6 +16,7 @@ import (
 
 	"github.com/heraldhq/herald/shared/api"
 	"github.com/heraldhq/herald/shared/auth"
+	"github.com/heraldhq/herald/shared/delivery"
 	"github.com/heraldhq/herald/shared/envconf"
 	"github.com/heraldhq/herald/shared/lambdahttp"
 	"github.com/heraldhq/herald/shared/notification"
@@ -47,12 +48,14 @@ func newHandler(ctx context.Context, env *envconf.Env, log *slog.Logger) (handle
 	if err != nil {
 		return nil, fmt.Errorf("api: load AWS config: %w", err)
 	}
+	db := dynamodb.NewFromConfig(cfg)
 	h := api.New(&api.Handler{
-		Rules:     &store.Rules{DB: dynamodb.NewFromConfig(cfg), Table: table},
-		Policy:    policy,
-		Claims:    claims,
-		Log:       log,
-		NewSecret: webhook.NewSecret,
+		Rules:      &store.Rules{DB: db, Table: table},
+		Deliveries: &delivery.Log{DB: db, Table: table},
+		Policy:     policy,
+		Claims:     claims,
+		Log:        log,
+		NewSecret:  webhook.NewSecret,
 	})
 	return lambdahttp.Handler(h), nil
 }

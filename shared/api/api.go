@@ -34,12 +34,13 @@ type Rules interface {
 
 // Handler serves the API. Build it with New.
 type Handler struct {
-	Rules     Rules
-	Policy    notification.Policy
-	Claims    auth.Claims
-	Log       *slog.Logger
-	Now       func() time.Time
-	NewSecret func() (string, error)
+	Rules      Rules
+	Deliveries Deliveries
+	Policy     notification.Policy
+	Claims     auth.Claims
+	Log        *slog.Logger
+	Now        func() time.Time
+	NewSecret  func() (string, error)
 
 	mux *http.ServeMux
 }
@@ -65,6 +66,7 @@ func New(h *Handler) *Handler {
 	m.HandleFunc("PATCH /v1/notifications/{name}", h.admin(h.update))
 	m.HandleFunc("DELETE /v1/notifications/{name}", h.admin(h.remove))
 	m.HandleFunc("GET /v1/notifications/{name}/secret", h.admin(h.secret))
+	m.HandleFunc("GET /v1/notifications/{name}/deliveries", h.admin(h.deliveries))
 	m.HandleFunc("/", h.notFound)
 	h.mux = m
 	return h

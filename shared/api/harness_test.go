@@ -29,6 +29,7 @@ import (
 
 	"github.com/heraldhq/herald/shared/api"
 	"github.com/heraldhq/herald/shared/awstest"
+	"github.com/heraldhq/herald/shared/delivery"
 	"github.com/heraldhq/herald/shared/lambdahttp"
 	"github.com/heraldhq/herald/shared/store"
 	"github.com/heraldhq/herald/shared/webhook"
@@ -147,10 +148,11 @@ func newServer(t *testing.T, configure ...func(h *api.Handler, st *store.Rules))
 		spec:  loadSpec(t),
 	}
 	h := &api.Handler{
-		Rules:     st,
-		Log:       slog.New(slog.NewJSONHandler(s.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:       s.clock.Now,
-		NewSecret: webhook.NewSecret,
+		Rules:      st,
+		Deliveries: &delivery.Log{DB: db, Table: st.Table},
+		Log:        slog.New(slog.NewJSONHandler(s.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:        s.clock.Now,
+		NewSecret:  webhook.NewSecret,
 	}
 	for _, f := range configure {
 		f(h, st)

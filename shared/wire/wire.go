@@ -1,0 +1,89 @@
+// Package wire builds each Herald function's handler from its configuration. The Lambda mains
+// and the local stack both use it, so what runs locally is exactly what runs in AWS.
+package wire
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sesv2"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/heraldhq/herald/shared/delivery"
+	"github.com/heraldhq/herald/shared/envconf"
+	"github.com/heraldhq/herald/shared/matcher"
+	"github.com/heraldhq/herald/shared/notification"
+	"github.com/heraldhq/herald/shared/sender"
+	"github.com/heraldhq/herald/shared/sesmail"
+	"github.com/heraldhq/herald/shared/store"
+	"github.com/heraldhq/herald/shared/topology"
+	"github.com/heraldhq/herald/shared/webhook"
+)
+
+// Environment variables.
+const (
+	EnvTable           = "HERALD_TABLE"
+	EnvEmailQueueURL   = "HERALD_EMAIL_QUEUE_URL"
+	EnvWebhookQueueURL = "HERALD_WEBHOOK_QUEUE_URL"
+	EnvEmailFrom       = "HERALD_EMAIL_FROM"
+	EnvAllowPrivate    = "HERALD_ALLOW_PRIVATE_WEBHOOKS"
+	EnvAllowHTTP       = "HERALD_ALLOW_HTTP_WEBHOOKS"
+	EnvWebhookTimeout  = "HERALD_WEBHOOK_TIMEOUT"
+	EnvClaimOrg        = "HERALD_CLAIM_ORG"
+	EnvClaimRole       = "HERALD_CLAIM_ROLE"
+	EnvEventBus        = "HERALD_EVENT_BUS"
+	EnvEmailConfigSet  = "HERALD_SES_CONFIGURATION_SET"
+)
+
+// claimLease outlives any one sender invocation, so only a sender that died mid-send loses its
+// claim, and the job's next receive (after the queue's visibility timeout) can take it over.
+const claimLease = 2 * topology.SenderTimeoutSeconds * time.Second
+
+// Matcher builds the matcher's handler.
+func Matcher(cfg aws.Config, env *envconf.Env, log *slog.Logger) (*matcher.Handler, error) {
+	h := &matcher.Handler{
+		Rules:           &store.Rules{DB: dynamodb.NewFromConfig(cfg), Table: env.Require(EnvTable)},
+		Queue:           sqs.NewFromConfig(cfg),
+		EmailQueueURL:   env.Require(EnvEmailQueueURL),
+		WebhookQueueURL: env.Require(EnvWebhookQueueURL),
+		Log:             log,
+	}
+	return h, env.Err()
+}
+
+// WebhookSender builds the webhook sender's handler.
+func WebhookSender(cfg aws.Config, env *envconf.Env, log *slog.Logger) (*sender.Handler, error) {
+	client := webhook.NewClient(webhook.Options{
+		AllowPrivate: env.Bool(EnvAllowPrivate, false),
+		Timeout:      env.Duration(EnvWebhookTimeout, webhook.DefaultTimeout),
+	})
+	return senderHandler(cfg, env, log, notification.Webhook, EnvWebhookQueueURL, &sender.Webhook{Client: client})
+}
+
+func senderHandler(cfg aws.Config, env *envconf.Env, log *slog.Logger, typ notification.Type, queueEnv string, d sender.Deliverer) (*sender.Handler, error) {
+	db := dynamodb.NewFromConfig(cfg)
+	table := env.Require(EnvTable)
+	h := &sender.Handler{
+		Type:      typ,
+		Rules:     &store.Rules{DB: db, Table: table},
+		Claims:    &delivery.Claims{DB: db, Table: table, Lease: claimLease},
+		Log:       &delivery.Log{DB: db, Table: table},
+		Deliverer: d,
+		Queue:     sqs.NewFromConfig(cfg),
+		QueueURL:  env.Require(queueEnv),
+		Logger:    log,
+	}
+	return h, env.Err()
+}
+
+// EmailSender builds the email sender's handler.
+func EmailSender(cfg aws.Config, env *envconf.Env, log *slog.Logger) (*sender.Handler, error) {
+	d := &sesmail.Sender{
+		SES:              sesv2.NewFromConfig(cfg),
+		From:             env.Require(EnvEmailFrom),
+		ConfigurationSet: env.String(EnvEmailConfigSet, ""),
+	}
+	return senderHandler(cfg, env, log, notification.Email, EnvEmailQueueURL, d)
+}
