@@ -28,6 +28,9 @@ else
   echo "==> AWS emulator: $AWS_ENDPOINT_URL (from AWS_ENDPOINT_URL)"
 fi
 
+# The portal's browser tests drive Debian's headless Chromium.
+scripts/ensure-chromium.sh
+
 echo "==> go vet, gofmt"
 go vet ./...
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './infra/cdk.out/*'))

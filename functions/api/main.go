@@ -12,16 +12,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/heraldhq/herald/shared/api"
-	"github.com/heraldhq/herald/shared/auth"
-	"github.com/heraldhq/herald/shared/delivery"
 	"github.com/heraldhq/herald/shared/envconf"
 	"github.com/heraldhq/herald/shared/lambdahttp"
-	"github.com/heraldhq/herald/shared/notification"
-	"github.com/heraldhq/herald/shared/store"
-	"github.com/heraldhq/herald/shared/webhook"
+	"github.com/heraldhq/herald/shared/wire"
 )
 
 type handlerFunc = func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
@@ -38,24 +32,13 @@ func main() {
 
 // newHandler reads the configuration and builds the Lambda handler, once per cold start.
 func newHandler(ctx context.Context, env *envconf.Env, log *slog.Logger) (handlerFunc, error) {
-	table := env.Require("HERALD_TABLE")
-	claims := auth.Claims{Org: env.String("HERALD_CLAIM_ORG", "org_id"), Role: env.String("HERALD_CLAIM_ROLE", "role")}
-	policy := notification.Policy{AllowHTTP: env.Bool("HERALD_ALLOW_HTTP_WEBHOOKS", false)}
-	if err := env.Err(); err != nil {
-		return nil, err
-	}
 	cfg, err := config.LoadDefaultConfig(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("api: load AWS config: %w", err)
 	}
-	db := dynamodb.NewFromConfig(cfg)
-	h := api.New(&api.Handler{
-		Rules:      &store.Rules{DB: db, Table: table},
-		Deliveries: &delivery.Log{DB: db, Table: table},
-		Policy:     policy,
-		Claims:     claims,
-		Log:        log,
-		NewSecret:  webhook.NewSecret,
-	})
+	h, err := wire.API(cfg, env, log)
+	if err != nil {
+		return nil, err
+	}
 	return lambdahttp.Handler(h), nil
 }

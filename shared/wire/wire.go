@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/heraldhq/herald/shared/api"
+	"github.com/heraldhq/herald/shared/auth"
 	"github.com/heraldhq/herald/shared/delivery"
 	"github.com/heraldhq/herald/shared/envconf"
 	"github.com/heraldhq/herald/shared/matcher"
@@ -40,6 +42,23 @@ const (
 // claimLease outlives any one sender invocation, so only a sender that died mid-send loses its
 // claim, and the job's next receive (after the queue's visibility timeout) can take it over.
 const claimLease = 2 * topology.SenderTimeoutSeconds * time.Second
+
+// API builds the API's HTTP handler.
+func API(cfg aws.Config, env *envconf.Env, log *slog.Logger) (*api.Handler, error) {
+	db := dynamodb.NewFromConfig(cfg)
+	table := env.Require(EnvTable)
+	h := &api.Handler{
+		Rules:      &store.Rules{DB: db, Table: table},
+		Deliveries: &delivery.Log{DB: db, Table: table},
+		Policy:     notification.Policy{AllowHTTP: env.Bool(EnvAllowHTTP, false)},
+		Claims:     auth.Claims{Org: env.String(EnvClaimOrg, "org_id"), Role: env.String(EnvClaimRole, "role")},
+		Log:        log,
+	}
+	if err := env.Err(); err != nil {
+		return nil, err
+	}
+	return api.New(h), nil
+}
 
 // Matcher builds the matcher's handler.
 func Matcher(cfg aws.Config, env *envconf.Env, log *slog.Logger) (*matcher.Handler, error) {
