@@ -6,10 +6,18 @@ SHELL := /bin/bash
 FUNCTIONS := $(notdir $(wildcard functions/*))
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help build test bench vet fmt clean
+.PHONY: help dev demo build test bench vet clean
 
 help: ## list the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+dev: ## run all of Herald locally: AWS emulator, API and portal on http://127.0.0.1:8080
+	@scripts/ensure-moto.sh
+	go run ./cmd/herald-local $(ARGS)
+
+demo: ## start the local stack, deliver one event of each type by webhook and email, stop
+	@scripts/ensure-moto.sh
+	go run ./cmd/herald-local demo
 
 build: ## build every function as build/<function>/bootstrap for Lambda (linux/arm64)
 	@for fn in $(FUNCTIONS); do \
