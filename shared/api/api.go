@@ -12,6 +12,7 @@ import (
 
 	"github.com/heraldhq/herald/shared/auth"
 	"github.com/heraldhq/herald/shared/notification"
+	"github.com/heraldhq/herald/shared/portal"
 	"github.com/heraldhq/herald/shared/webhook"
 )
 
@@ -67,6 +68,11 @@ func New(h *Handler) *Handler {
 	m.HandleFunc("DELETE /v1/notifications/{name}", h.admin(h.remove))
 	m.HandleFunc("GET /v1/notifications/{name}/secret", h.admin(h.secret))
 	m.HandleFunc("GET /v1/notifications/{name}/deliveries", h.admin(h.deliveries))
+	// The portal is public (API Gateway routes these paths without the authorizer); it signs
+	// in with a token and calls the routes above.
+	portal := portal.New(http.HandlerFunc(h.notFound))
+	m.Handle("GET /{$}", portal)
+	m.Handle("GET /assets/", portal)
 	m.HandleFunc("/", h.notFound)
 	h.mux = m
 	return h
