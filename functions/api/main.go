@@ -3,39 +3,19 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"log/slog"
-	"os"
 
-	"github.com/aws/aws-lambda-go/events"
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/heraldhq/herald/shared/envconf"
 	"github.com/heraldhq/herald/shared/lambdahttp"
 	"github.com/heraldhq/herald/shared/wire"
 )
 
-type handlerFunc = func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+func main() { wire.Start(build) }
 
-func main() {
-	log := lambdacontext.NewLogger()
-	h, err := newHandler(context.Background(), envconf.New(), log)
-	if err != nil {
-		log.Error("cold start failed", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(h)
-}
-
-// newHandler reads the configuration and builds the Lambda handler, once per cold start.
-func newHandler(ctx context.Context, env *envconf.Env, log *slog.Logger) (handlerFunc, error) {
-	cfg, err := config.LoadDefaultConfig(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("api: load AWS config: %w", err)
-	}
+// build makes the Lambda handler: the API's net/http handler behind the API Gateway adapter.
+func build(cfg aws.Config, env *envconf.Env, log *slog.Logger) (any, error) {
 	h, err := wire.API(cfg, env, log)
 	if err != nil {
 		return nil, err

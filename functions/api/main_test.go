@@ -57,7 +57,7 @@ func TestSampleEvents(t *testing.T) {
 	t.Setenv("HERALD_TABLE", awstest.Table(t, db))
 	t.Setenv("HERALD_ALLOW_HTTP_WEBHOOKS", "")
 	var logs bytes.Buffer
-	h, err := newHandler(context.Background(), envconf.New(), slog.New(slog.NewJSONHandler(&logs, nil)))
+	h, err := build(awstest.Config(t), envconf.New(), slog.New(slog.NewJSONHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,12 +202,12 @@ func TestSampleEvents(t *testing.T) {
 	}
 }
 
-func TestNewHandlerNeedsTable(t *testing.T) {
+func TestBuildNeedsTable(t *testing.T) {
 	t.Setenv("HERALD_TABLE", "")
 	t.Setenv("HERALD_ALLOW_HTTP_WEBHOOKS", "maybe")
-	_, err := newHandler(context.Background(), envconf.New(), slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	_, err := build(awstest.Config(t), envconf.New(), slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	if err == nil {
-		t.Fatal("newHandler without HERALD_TABLE succeeded")
+		t.Fatal("build without HERALD_TABLE succeeded")
 	}
 	// Every problem is reported at once.
 	for _, want := range []string{"HERALD_TABLE", "HERALD_ALLOW_HTTP_WEBHOOKS"} {

@@ -3,28 +3,20 @@
 package main
 
 import (
-	"context"
-	"os"
+	"log/slog"
 
-	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/heraldhq/herald/shared/envconf"
 	"github.com/heraldhq/herald/shared/wire"
 )
 
 func main() {
-	log := lambdacontext.NewLogger()
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	if err != nil {
-		log.Error("cold start: load AWS config", "error", err)
-		os.Exit(1)
-	}
-	h, err := wire.Matcher(cfg, envconf.New(), log)
-	if err != nil {
-		log.Error("cold start", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(h.Handle)
+	wire.Start(func(cfg aws.Config, env *envconf.Env, log *slog.Logger) (any, error) {
+		h, err := wire.Matcher(cfg, env, log)
+		if err != nil {
+			return nil, err
+		}
+		return h.Handle, nil
+	})
 }
