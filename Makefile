@@ -3,10 +3,10 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-FUNCTIONS := $(notdir $(wildcard functions/*))
+FUNCTIONS := $(patsubst functions/%/main.go,%,$(wildcard functions/*/main.go))
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help dev demo build test bench vet clean
+.PHONY: help dev demo build test bench vet synth deploy invoke clean
 
 help: ## list the tasks
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -35,6 +35,15 @@ bench: ## run the benchmarks (no emulator: Herald's own code only)
 vet: ## go vet and gofmt
 	go vet ./...
 	@test -z "$$(gofmt -l . | tee /dev/stderr)" || { echo "gofmt: the files above need formatting"; exit 1; }
+
+synth: build ## synthesize the CDK stack into infra/cdk.out (offline)
+	@scripts/synth.sh
+
+deploy: build ## deploy the CDK stack to AWS with the aws-cdk CLI (see README)
+	@scripts/deploy.sh
+
+invoke: ## run one function on an event, as Lambda would: make invoke FN=api EVENT=events/api-list.json
+	@scripts/invoke.sh "$(FN)" "$(EVENT)"
 
 clean: ## remove build outputs
 	rm -rf build infra/cdk.out

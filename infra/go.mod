@@ -1,11 +1,12 @@
 module github.com/heraldhq/herald/infra
 
-go 1.26.0
+go 1.26.6
 
 require (
 	github.com/aws/aws-cdk-go/awscdk/v2 v2.277.0
 	github.com/aws/constructs-go/constructs/v10 v10.8.1
 	github.com/aws/jsii-runtime-go v1.143.0
+	github.com/heraldhq/herald v0.0.0
 )
 
 require (
@@ -26,3 +27,6 @@ require (
 	golang.org/x/tools/cmd/godoc v0.1.0-deprecated // indirect
 	golang.org/x/tools/godoc v0.1.0-deprecated // indirect
 )
+
+// The service's own module: the stack builds from shared/topology, as the local stack does.
+replace github.com/heraldhq/herald => ../

@@ -60,7 +60,7 @@ loopback and private addresses and plain http here, unlike in AWS.`,
 	root.Flags().StringVar(&org, "org", "org_acme", "organization of the admin token printed at start")
 	root.Flags().StringVar(&suffix, "name-suffix", "", "append this to every AWS resource name, so several stacks can share one emulator (tests)")
 	root.Flags().MarkHidden("name-suffix")
-	root.AddCommand(newTokenCmd(stdout, stderr, &dir), newDemoCmd(stdout, stderr, &dir))
+	root.AddCommand(newTokenCmd(stdout, stderr, &dir), newDemoCmd(stdout, stderr, &dir), newInvokeCmd(stdout, stderr))
 	return root
 }
 
