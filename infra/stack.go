@@ -58,6 +58,7 @@ const (
 	envWebhookTimeout  = "HERALD_WEBHOOK_TIMEOUT"
 	envClaimOrg        = "HERALD_CLAIM_ORG"
 	envClaimRole       = "HERALD_CLAIM_ROLE"
+	envEventBus        = "HERALD_EVENT_BUS"
 )
 
 // Operating limits.
@@ -139,11 +140,20 @@ func NewHeraldStack(scope constructs.Construct, id string, props *HeraldStackPro
 	fn := func(id string, timeoutSeconds float64, env map[string]string, dlq awssqs.IQueue) awslambda.Function {
 		return function(stack, id, functionProps{code: filepath.Join(assets, functionDirs[id]), timeout: timeoutSeconds, env: env, dlq: dlq})
 	}
-	apiFn := fn("ApiFunction", 10, map[string]string{
-		envTable:     *table.TableName(),
-		envClaimOrg:  cfg.ClaimOrg,
-		envClaimRole: cfg.ClaimRole,
-	}, nil)
+	// The API also sends test deliveries and redeliveries itself (a webhook takes up to
+	// webhookTimeout), within API Gateway's 30 s, and publishes its audit events to the bus.
+	apiEnv := map[string]string{
+		envTable:          *table.TableName(),
+		envClaimOrg:       cfg.ClaimOrg,
+		envClaimRole:      cfg.ClaimRole,
+		envEventBus:       *bus.EventBusName(),
+		envEmailFrom:      cfg.EmailFrom,
+		envWebhookTimeout: webhookTimeout,
+	}
+	if cfg.SESConfigurationSet != "" {
+		apiEnv[envEmailConfigSet] = cfg.SESConfigurationSet
+	}
+	apiFn := fn("ApiFunction", 29, apiEnv, nil)
 	matcherFn := fn("MatcherFunction", 30, map[string]string{
 		envTable:           *table.TableName(),
 		envEmailQueueURL:   *emailJobs.QueueUrl(),
@@ -153,6 +163,7 @@ func NewHeraldStack(scope constructs.Construct, id string, props *HeraldStackPro
 		envTable:         *table.TableName(),
 		envEmailQueueURL: *emailJobs.QueueUrl(),
 		envEmailFrom:     cfg.EmailFrom,
+		envEventBus:      *bus.EventBusName(),
 	}
 	if cfg.SESConfigurationSet != "" {
 		emailEnv[envEmailConfigSet] = cfg.SESConfigurationSet
@@ -162,6 +173,7 @@ func NewHeraldStack(scope constructs.Construct, id string, props *HeraldStackPro
 		envTable:           *table.TableName(),
 		envWebhookQueueURL: *webhookJobs.QueueUrl(),
 		envWebhookTimeout:  webhookTimeout,
+		envEventBus:        *bus.EventBusName(),
 	}, nil)
 
 	// Each function may do exactly what its code calls (shared/store, shared/delivery,
@@ -170,8 +182,13 @@ func NewHeraldStack(scope constructs.Construct, id string, props *HeraldStackPro
 	grant(table, apiFn, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query")
 	grant(table, matcherFn, "dynamodb:Query")
 	for _, f := range []awslambda.Function{emailFn, webhookFn} {
-		// Read the rule, claim and settle the delivery, write the delivery log.
-		grant(table, f, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+		// Read the rule, claim and settle the delivery, write the delivery log and the rule's
+		// run of failures (deleted on success), turn a failing rule off.
+		grant(table, f, "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+	}
+	// The API's changes and the senders' auto-disables are audit events on the bus.
+	for _, f := range []awslambda.Function{apiFn, emailFn, webhookFn} {
+		bus.GrantPutEventsTo(f, nil)
 	}
 	emailJobs.Grant(matcherFn, jsii.String("sqs:SendMessage"))
 	webhookJobs.Grant(matcherFn, jsii.String("sqs:SendMessage"))
@@ -187,11 +204,14 @@ func NewHeraldStack(scope constructs.Construct, id string, props *HeraldStackPro
 		sesResources = append(sesResources, stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ses"),
 			Resource: jsii.String("configuration-set"), ResourceName: jsii.String(cfg.SESConfigurationSet)}))
 	}
-	emailFn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:    jsii.Strings("ses:SendEmail"),
-		Resources:  &sesResources,
-		Conditions: &map[string]any{"StringEquals": map[string]any{"ses:FromAddress": cfg.FromAddress()}},
-	}))
+	// The API sends test emails the same way.
+	for _, f := range []awslambda.Function{emailFn, apiFn} {
+		f.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Actions:    jsii.Strings("ses:SendEmail"),
+			Resources:  &sesResources,
+			Conditions: &map[string]any{"StringEquals": map[string]any{"ses:FromAddress": cfg.FromAddress()}},
+		}))
+	}
 
 	rule := awsevents.NewRule(stack, jsii.String("EventRule"), &awsevents.RuleProps{
 		RuleName:     jsii.String(names.Rule),

@@ -282,13 +282,14 @@ func TestFunctions(t *testing.T) {
 		t.Fatalf("functions = %v, want %v", got, slices.Sorted(maps.Keys(functionDirs)))
 	}
 	wantEnv := map[string]map[string]any{
-		"ApiFunction": {envTable: map[string]any{"Ref": "Table"}, envClaimOrg: DefaultClaimOrg, envClaimRole: DefaultClaimRole},
+		"ApiFunction": {envTable: map[string]any{"Ref": "Table"}, envClaimOrg: DefaultClaimOrg, envClaimRole: DefaultClaimRole,
+			envEventBus: map[string]any{"Ref": "EventBus"}, envEmailFrom: "Herald <notifications@acme.test>", envWebhookTimeout: "10s"},
 		"MatcherFunction": {envTable: map[string]any{"Ref": "Table"},
 			envEmailQueueURL: map[string]any{"Ref": "EmailJobs"}, envWebhookQueueURL: map[string]any{"Ref": "WebhookJobs"}},
 		"EmailSenderFunction": {envTable: map[string]any{"Ref": "Table"}, envEmailQueueURL: map[string]any{"Ref": "EmailJobs"},
-			envEmailFrom: "Herald <notifications@acme.test>"},
+			envEmailFrom: "Herald <notifications@acme.test>", envEventBus: map[string]any{"Ref": "EventBus"}},
 		"WebhookSenderFunction": {envTable: map[string]any{"Ref": "Table"}, envWebhookQueueURL: map[string]any{"Ref": "WebhookJobs"},
-			envWebhookTimeout: "10s"},
+			envWebhookTimeout: "10s", envEventBus: map[string]any{"Ref": "EventBus"}},
 	}
 	for id, fn := range fns {
 		t.Run(id, func(t *testing.T) {
@@ -421,20 +422,23 @@ func TestLeastPrivilege(t *testing.T) {
 	want := map[string][]string{
 		"ApiFunction": {
 			"dynamodb:DeleteItem Table", "dynamodb:GetItem Table", "dynamodb:PutItem Table",
-			"dynamodb:Query Table", "dynamodb:UpdateItem Table",
+			"dynamodb:Query Table", "dynamodb:UpdateItem Table", "events:PutEvents EventBus",
+			`ses:SendEmail {"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":ses:",{"Ref":"AWS::Region"},":",{"Ref":"AWS::AccountId"},":identity/acme.test"]]}`,
 		},
 		"MatcherFunction": {
 			"dynamodb:Query Table",
 			"sqs:SendMessage EmailJobs", "sqs:SendMessage EventsDLQ", "sqs:SendMessage WebhookJobs",
 		},
 		"EmailSenderFunction": {
-			"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table",
+			"dynamodb:DeleteItem Table", "dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table",
+			"events:PutEvents EventBus",
 			`ses:SendEmail {"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":ses:",{"Ref":"AWS::Region"},":",{"Ref":"AWS::AccountId"},":identity/acme.test"]]}`,
 			"sqs:ChangeMessageVisibility EmailJobs", "sqs:DeleteMessage EmailJobs",
 			"sqs:GetQueueAttributes EmailJobs", "sqs:ReceiveMessage EmailJobs",
 		},
 		"WebhookSenderFunction": {
-			"dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table",
+			"dynamodb:DeleteItem Table", "dynamodb:GetItem Table", "dynamodb:PutItem Table", "dynamodb:UpdateItem Table",
+			"events:PutEvents EventBus",
 			"sqs:ChangeMessageVisibility WebhookJobs", "sqs:DeleteMessage WebhookJobs",
 			"sqs:GetQueueAttributes WebhookJobs", "sqs:ReceiveMessage WebhookJobs",
 		},
@@ -466,10 +470,17 @@ func TestEmailSenderSendsOnlyAsTheIdentity(t *testing.T) {
 	if got := get(s.props(t, "EmailSenderFunction"), "Environment", "Variables", envEmailConfigSet); got != "herald-events" {
 		t.Errorf("%s = %v, want herald-events", envEmailConfigSet, got)
 	}
-	// No one else may send mail.
+	// No one else may send mail but the API, for test sends (with the same restriction).
+	s.has(t, "AWS::IAM::Policy", map[string]any{
+		"Roles": []any{map[string]any{"Ref": assertions.Match_StringLikeRegexp(jsii.String("ApiFunctionRole.*"))}},
+		"PolicyDocument": map[string]any{"Statement": assertions.Match_ArrayWith(&[]any{assertions.Match_ObjectLike(&map[string]any{
+			"Action":    "ses:SendEmail",
+			"Condition": map[string]any{"StringEquals": map[string]any{"ses:FromAddress": "notifications@acme.test"}},
+		})})},
+	})
 	for fn, g := range grants(t, s) {
 		for _, a := range g {
-			if strings.HasPrefix(a, "ses:") && fn != "EmailSenderFunction" {
+			if strings.HasPrefix(a, "ses:") && fn != "EmailSenderFunction" && fn != "ApiFunction" {
 				t.Errorf("%s may %s", fn, a)
 			}
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/heraldhq/herald/shared/motoserver"
 	"github.com/heraldhq/herald/shared/notification"
 	"github.com/heraldhq/herald/shared/producer"
+	"github.com/heraldhq/herald/shared/render"
 	"github.com/heraldhq/herald/shared/topology"
 )
 
@@ -128,26 +129,25 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) error {
 		fmt.Fprintf(out, "  published %-14s %s (%s)\n", ev.Type, ev.ID, ev.Type.DetailType())
 	}
 
-	// Wait for three webhooks and three emails, saying how it goes.
+	// Wait for each event's webhook and email, saying how it goes. Herald's own audit events
+	// (the two rules were just created, and both subscribe to audit-events) arrive too.
 	deadline := time.Now().Add(o.Wait)
-	var mails []motoserver.SentEmail
 	last := ""
+	var got arrivals
 	for {
-		mails, err = motoserver.SentEmails(ctx, s.AWSURL, inbox[0])
-		if err != nil {
+		if got, err = collect(ctx, s.AWSURL, inbox[0], rc, evs); err != nil {
 			return err
 		}
-		hooks := rc.received()
-		status := fmt.Sprintf("  waiting for deliveries: webhooks %d/%d, emails %d/%d", len(hooks), len(evs), len(mails), len(evs))
+		status := fmt.Sprintf("  waiting for deliveries: webhooks %d/%d, emails %d/%d", got.hooks(), len(evs), got.mails(), len(evs))
 		if status != last {
 			fmt.Fprintln(out, status)
 			last = status
 		}
-		if len(hooks) >= len(evs) && len(mails) >= len(evs) {
+		if got.hooks() == len(evs) && got.mails() == len(evs) {
 			break
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("after %v: %s", o.Wait, missing(evs, hooks, mails))
+			return fmt.Errorf("after %v, missing: %s", o.Wait, strings.Join(got.missing(evs), "; "))
 		}
 		select {
 		case <-ctx.Done():
@@ -158,7 +158,8 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) error {
 
 	fmt.Fprintln(out, "\nWebhooks received (POST "+hookURL+"):")
 	ok := true
-	for _, h := range rc.received() {
+	for _, ev := range evs {
+		h := got.hook[ev.ID]
 		verdict := "signature ok"
 		if h.verifyErr != nil {
 			verdict, ok = "SIGNATURE INVALID: "+h.verifyErr.Error(), false
@@ -169,8 +170,12 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) error {
 		fmt.Fprintf(out, "    %s\n", pretty.String())
 	}
 	fmt.Fprintln(out, "\nEmails sent (from the emulator's SES outbox):")
-	for _, m := range mails {
+	for _, ev := range evs {
+		m := got.mail[ev.ID]
 		fmt.Fprintf(out, "  %-48s to %s\n", m.Subject, strings.Join(m.To(), ", "))
+	}
+	if n := got.others; n > 0 {
+		fmt.Fprintf(out, "\n(%d more deliveries carried Herald's own audit events: creating a rule is audited too.)\n", n)
 	}
 	if !ok {
 		return fmt.Errorf("a webhook arrived with a signature that does not verify")
@@ -179,21 +184,66 @@ func runDemo(ctx context.Context, out io.Writer, o demoOptions) error {
 	return nil
 }
 
-// missing names the deliveries that have not arrived.
-func missing(evs []event.Event, hooks []receivedHook, mails []motoserver.SentEmail) string {
+// arrivals are the demo events' deliveries found so far, by event id.
+type arrivals struct {
+	hook   map[string]receivedHook
+	mail   map[string]motoserver.SentEmail
+	others int // deliveries of other events (Herald's audit events)
+}
+
+func (a arrivals) hooks() int { return len(a.hook) }
+func (a arrivals) mails() int { return len(a.mail) }
+
+func (a arrivals) missing(evs []event.Event) []string {
 	var gone []string
 	for _, ev := range evs {
-		if !slices.ContainsFunc(hooks, func(h receivedHook) bool { return bytes.Contains(h.body, []byte(ev.ID)) }) {
+		if _, ok := a.hook[ev.ID]; !ok {
 			gone = append(gone, fmt.Sprintf("webhook for %s %s", ev.Type, ev.ID))
 		}
-	}
-	subjects := map[event.Type]string{event.LoginSuccess: "Successful login", event.LoginFailure: "Failed login", event.Audit: "Audit"}
-	for _, ev := range evs {
-		if !slices.ContainsFunc(mails, func(m motoserver.SentEmail) bool { return strings.HasPrefix(m.Subject, subjects[ev.Type]) }) {
+		if _, ok := a.mail[ev.ID]; !ok {
 			gone = append(gone, fmt.Sprintf("email for %s %s", ev.Type, ev.ID))
 		}
 	}
-	return "missing: " + strings.Join(gone, "; ")
+	return gone
+}
+
+// collect matches what the receiver and the emulator's outbox hold to the demo's events: a
+// webhook by the event id in its body, an email by the subject Herald gives that event.
+func collect(ctx context.Context, awsURL, recipient string, rc *receiver, evs []event.Event) (arrivals, error) {
+	a := arrivals{hook: map[string]receivedHook{}, mail: map[string]motoserver.SentEmail{}}
+	mails, err := motoserver.SentEmails(ctx, awsURL, recipient)
+	if err != nil {
+		return a, err
+	}
+	subjects := map[string]string{}
+	for _, ev := range evs {
+		e, err := render.RenderEmail(render.Message{Event: ev})
+		if err != nil {
+			return a, err
+		}
+		subjects[e.Subject] = ev.ID
+	}
+	for _, h := range rc.received() {
+		var body struct {
+			Data struct {
+				ID string `json:"event_id"`
+			} `json:"data"`
+		}
+		json.Unmarshal(h.body, &body)
+		if slices.ContainsFunc(evs, func(ev event.Event) bool { return ev.ID == body.Data.ID }) {
+			a.hook[body.Data.ID] = h
+		} else {
+			a.others++
+		}
+	}
+	for _, m := range mails {
+		if id, ok := subjects[m.Subject]; ok {
+			a.mail[id] = m
+		} else {
+			a.others++
+		}
+	}
+	return a, nil
 }
 
 // receiver is the demo's webhook endpoint: it checks every signature with an implementation

@@ -58,7 +58,7 @@ type testAPI struct {
 	tokens map[string]string // by the name the golden files show
 }
 
-func newTestAPI(t *testing.T) *testAPI {
+func newTestAPI(t *testing.T, configure ...func(*api.Handler)) *testAPI {
 	t.Helper()
 	db := dynamodb.NewFromConfig(awstest.Config(t))
 	table := awstest.Table(t, db)
@@ -67,7 +67,7 @@ func newTestAPI(t *testing.T) *testAPI {
 		t.Fatal(err)
 	}
 	var secrets int
-	h := api.New(&api.Handler{
+	hc := &api.Handler{
 		Rules:      &store.Rules{DB: db, Table: table},
 		Deliveries: &delivery.Log{DB: db, Table: table},
 		Log:        slog.New(slog.DiscardHandler),
@@ -78,7 +78,11 @@ func newTestAPI(t *testing.T) *testAPI {
 			sum := sha256.Sum256(fmt.Appendf(nil, "herald-cli-test-secret-%d", secrets))
 			return "whsec_" + base64.StdEncoding.EncodeToString(sum[:24]), nil
 		},
-	})
+	}
+	for _, f := range configure {
+		f(hc)
+	}
+	h := api.New(hc)
 	public := func(r *http.Request) bool { return r.Method == http.MethodGet && r.URL.Path == "/v1/openapi.yaml" }
 	srv := httptest.NewServer(authority.Authorizer(h, public))
 	t.Cleanup(srv.Close)

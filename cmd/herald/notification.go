@@ -3,8 +3,13 @@ package main
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/heraldhq/herald/shared/apiclient"
+	"github.com/heraldhq/herald/shared/delivery"
+	"github.com/heraldhq/herald/shared/event"
 )
 
 // notificationCmd builds `notification` and its commands. It is built twice, under
@@ -25,7 +30,7 @@ endpoint) about login-success, login-failure and audit-events. Only admins manag
 		cmd.Short = "Manage organization notifications (short for: organization notification)"
 	}
 	cmd.AddCommand(a.addCmd(), a.listCmd(), a.showCmd(), a.updateCmd(), a.removeCmd(),
-		a.secretCmd(), a.deliveriesCmd())
+		a.secretCmd(), a.deliveriesCmd(), a.testCmd(), a.redeliverCmd(), a.rotateSecretCmd())
 	return cmd
 }
 
@@ -200,4 +205,107 @@ The log keeps 30 days.`,
 	cmd.Flags().IntVar(&limit, "limit", 0, "show at most `N` attempts, 1 to 100 (default 20)")
 	cmd.Flags().StringVar(&cursor, "cursor", "", "continue where an earlier page ended (the `CURSOR` it printed)")
 	return cmd
+}
+
+func (a *app) testCmd() *cobra.Command {
+	var ev string
+	cmd := &cobra.Command{
+		Use:   "test NAME",
+		Short: "Send a test event to a notification now",
+		Long: `Send a clearly marked sample event ("[TEST]") through the notification's real rendering,
+signing and sending, right away, and print how it went. It works on a disabled notification
+too, and shows up in its deliveries.`,
+		Example: `  herald notification test slack-webhook
+  herald notification test security --event login-failure`,
+		Args: oneName,
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			c, err := a.client(cmd)
+			if err != nil {
+				return err
+			}
+			var raw []byte
+			res, err := c.Test(a.replyContext(cmd, &raw), args[0], event.Type(ev))
+			if err != nil {
+				return err
+			}
+			return a.printSend(raw, "Test "+string(res.Event.Type)+" event to "+args[0], res)
+		}),
+	}
+	cmd.Flags().StringVar(&ev, "event", "", "the `EVENT` type to send: login-success, login-failure or audit-events (default: the notification's first)")
+	return cmd
+}
+
+func (a *app) redeliverCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "redeliver NAME DELIVERY_ID",
+		Short: "Send a logged delivery again",
+		Long: `Send a delivery from the notification's log again, now: the same event under the same
+delivery id (webhooks carry it as webhook-id, so receivers can deduplicate), as a new attempt.`,
+		Example: `  herald notification deliveries slack-webhook
+  herald notification redeliver slack-webhook dlv_4f0d6c1f2a8b9e7d3c5a1b2c3d4e5f60`,
+		Args: cobra.ExactArgs(2),
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			c, err := a.client(cmd)
+			if err != nil {
+				return err
+			}
+			var raw []byte
+			res, err := c.Redeliver(a.replyContext(cmd, &raw), args[0], args[1])
+			if err != nil {
+				return err
+			}
+			return a.printSend(raw, "Redelivery of "+args[1]+" to "+args[0], res)
+		}),
+	}
+}
+
+func (a *app) rotateSecretCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rotate-secret NAME",
+		Short: "Give a webhook notification a new signing secret",
+		Long: `Give a webhook notification a new signing secret and print it. For 24 hours every
+delivery carries two signatures, one with the new secret and one with the old, so the receiver
+can switch to the new secret without missing a delivery.`,
+		Example: `  herald notification rotate-secret slack-webhook`,
+		Args:    oneName,
+		RunE: runE(func(cmd *cobra.Command, args []string) error {
+			c, err := a.client(cmd)
+			if err != nil {
+				return err
+			}
+			var raw []byte
+			rot, err := c.RotateSecret(a.replyContext(cmd, &raw), args[0])
+			if err != nil {
+				return err
+			}
+			if a.jsonOutput() {
+				return a.printJSON(raw)
+			}
+			fmt.Fprintf(a.stdout, "New signing secret for %s (store it now; `herald notification secret %s` shows it again):\n%s\n",
+				args[0], args[0], rot.Secret)
+			fmt.Fprintf(a.stdout, "The previous secret keeps signing deliveries, next to the new one, until %s.\n",
+				rot.PreviousSecretExpiresAt.UTC().Format(time.RFC3339))
+			return nil
+		}),
+	}
+}
+
+// printSend prints how a test send or redelivery went; a failed delivery is an error (exit 1).
+func (a *app) printSend(raw []byte, what string, res apiclient.SendResult) error {
+	if a.jsonOutput() {
+		if err := a.printJSON(raw); err != nil {
+			return err
+		}
+	} else {
+		line := fmt.Sprintf("%s: %s (delivery %s, attempt %d", what, res.Outcome, res.DeliveryID, res.Attempt)
+		if res.Status != 0 {
+			line += fmt.Sprintf(", status %d", res.Status)
+		}
+		line += fmt.Sprintf(", %d ms)", res.DurationMS)
+		fmt.Fprintln(a.stdout, line)
+	}
+	if res.Outcome != delivery.Delivered {
+		return fmt.Errorf("not delivered: %s", res.Error)
+	}
+	return nil
 }

@@ -49,6 +49,9 @@ func ruleTable(r notification.Rule) string {
 		t.AppendRow(table.Row{"Email Recipients", strings.Join(r.EmailRecipients, "\n")})
 	}
 	t.AppendRow(table.Row{"Events", joinEvents(r.Events, "\n")})
+	if r.DisabledReason != "" {
+		t.AppendRow(table.Row{"Disabled", r.DisabledReason})
+	}
 	return render(t)
 }
 
@@ -61,7 +64,11 @@ func listTable(rules []notification.Rule) string {
 		if r.Type == notification.Email {
 			dest = strings.Join(r.EmailRecipients, ", ")
 		}
-		t.AppendRow(table.Row{r.Name, r.Type, check(r.Enabled), dest, joinEvents(r.Events, ", ")})
+		enabled := check(r.Enabled)
+		if r.DisabledReason != "" {
+			enabled += " (auto-disabled)"
+		}
+		t.AppendRow(table.Row{r.Name, r.Type, enabled, dest, joinEvents(r.Events, ", ")})
 	}
 	return render(t)
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/heraldhq/herald/shared/audit"
 	"github.com/heraldhq/herald/shared/auth"
 	"github.com/heraldhq/herald/shared/notification"
 	"github.com/heraldhq/herald/shared/portal"
@@ -37,6 +38,11 @@ type Rules interface {
 type Handler struct {
 	Rules      Rules
 	Deliveries Deliveries
+	// Journal and Deliverers (by rule type) make test sends and redeliveries; Audit publishes
+	// every change to the bus.
+	Journal    Journal
+	Deliverers map[notification.Type]Deliverer
+	Audit      *audit.Trail
 	Policy     notification.Policy
 	Claims     auth.Claims
 	Log        *slog.Logger
@@ -68,6 +74,9 @@ func New(h *Handler) *Handler {
 	m.HandleFunc("DELETE /v1/notifications/{name}", h.admin(h.remove))
 	m.HandleFunc("GET /v1/notifications/{name}/secret", h.admin(h.secret))
 	m.HandleFunc("GET /v1/notifications/{name}/deliveries", h.admin(h.deliveries))
+	m.HandleFunc("POST /v1/notifications/{name}/test", h.admin(h.test))
+	m.HandleFunc("POST /v1/notifications/{name}/deliveries/{id}/redeliver", h.admin(h.redeliver))
+	m.HandleFunc("POST /v1/notifications/{name}/rotate-secret", h.admin(h.rotateSecret))
 	// The portal is public (API Gateway routes these paths without the authorizer); it signs
 	// in with a token and calls the routes above.
 	portal := portal.New(http.HandlerFunc(h.notFound))

@@ -131,6 +131,9 @@ func TestOpenAPIDocument(t *testing.T) {
 			"GET /v1/openapi.yaml",
 			"PATCH /v1/notifications/{name}",
 			"POST /v1/notifications",
+			"POST /v1/notifications/{name}/deliveries/{id}/redeliver",
+			"POST /v1/notifications/{name}/rotate-secret",
+			"POST /v1/notifications/{name}/test",
 		}
 		var got []string
 		for path, item := range s.doc.Paths.Map() {
@@ -487,6 +490,9 @@ func routes(name string) []request {
 		{method: http.MethodDelete, path: rulePath(name)},
 		{method: http.MethodGet, path: secretPath(name)},
 		{method: http.MethodGet, path: deliveriesPath(name)},
+		{method: http.MethodPost, path: rulePath(name) + "/test", body: `{"event":"login-failure"}`},
+		{method: http.MethodPost, path: deliveriesPath(name) + "/dlv_0123/redeliver"},
+		{method: http.MethodPost, path: rulePath(name) + "/rotate-secret"},
 		{method: http.MethodGet, path: "/v1/event-types"},
 		{method: http.MethodGet, path: "/v1/me"},
 	}
@@ -561,6 +567,8 @@ func TestOtherOrganizations(t *testing.T) {
 		{method: http.MethodDelete, path: rulePath("slack-webhook")},
 		{method: http.MethodGet, path: secretPath("slack-webhook")},
 		{method: http.MethodGet, path: deliveriesPath("slack-webhook")},
+		{method: http.MethodPost, path: rulePath("slack-webhook") + "/test"},
+		{method: http.MethodPost, path: rulePath("slack-webhook") + "/rotate-secret"},
 		{method: http.MethodGet, path: rulePath("security-team")},
 		{method: http.MethodGet, path: secretPath("security-team")},
 	}
@@ -1007,6 +1015,9 @@ func TestInternalErrors(t *testing.T) {
 		{method: http.MethodPatch, path: rulePath("security-team"), body: `{"enabled":false}`},
 		{method: http.MethodDelete, path: rulePath("security-team")},
 		{method: http.MethodGet, path: secretPath("security-team")},
+		{method: http.MethodPost, path: rulePath("security-team") + "/test"},
+		{method: http.MethodPost, path: deliveriesPath("security-team") + "/dlv_1/redeliver"},
+		{method: http.MethodPost, path: rulePath("security-team") + "/rotate-secret"},
 	}
 	for _, req := range reqs {
 		req.token = acmeAdmin

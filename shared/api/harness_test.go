@@ -28,9 +28,13 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/heraldhq/herald/shared/api"
+	"github.com/heraldhq/herald/shared/audit"
 	"github.com/heraldhq/herald/shared/awstest"
 	"github.com/heraldhq/herald/shared/delivery"
+	"github.com/heraldhq/herald/shared/event"
 	"github.com/heraldhq/herald/shared/lambdahttp"
+	"github.com/heraldhq/herald/shared/notification"
+	"github.com/heraldhq/herald/shared/sender"
 	"github.com/heraldhq/herald/shared/store"
 	"github.com/heraldhq/herald/shared/webhook"
 )
@@ -123,6 +127,7 @@ func (c *clock) Advance(d time.Duration) {
 // server is the API on an httptest.Server, with a fresh table of its own.
 type server struct {
 	*httptest.Server
+	audit   *auditCapture
 	store   *store.Rules
 	handler *api.Handler
 	log     *syncBuffer
@@ -147,12 +152,20 @@ func newServer(t *testing.T, configure ...func(h *api.Handler, st *store.Rules))
 		clock: &clock{now: time.Date(2026, 12, 3, 10, 15, 0, 0, time.UTC)},
 		spec:  loadSpec(t),
 	}
+	s.audit = &auditCapture{}
+	journal := &delivery.Log{DB: db, Table: st.Table}
 	h := &api.Handler{
 		Rules:      st,
-		Deliveries: &delivery.Log{DB: db, Table: st.Table},
-		Log:        slog.New(slog.NewJSONHandler(s.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:        s.clock.Now,
-		NewSecret:  webhook.NewSecret,
+		Deliveries: journal,
+		Journal:    journal,
+		Deliverers: map[notification.Type]api.Deliverer{
+			// Receivers in these tests listen on 127.0.0.1.
+			notification.Webhook: &sender.Webhook{Client: webhook.NewClient(webhook.Options{AllowPrivate: true, Timeout: 5 * time.Second})},
+		},
+		Audit:     &audit.Trail{Publisher: s.audit, Log: slog.New(slog.NewJSONHandler(io.Discard, nil))},
+		Log:       slog.New(slog.NewJSONHandler(s.log, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Now:       s.clock.Now,
+		NewSecret: webhook.NewSecret,
 	}
 	for _, f := range configure {
 		f(h, st)
@@ -161,6 +174,25 @@ func newServer(t *testing.T, configure ...func(h *api.Handler, st *store.Rules))
 	s.Server = httptest.NewServer(authorizer{next: s.handler, claims: tokens})
 	t.Cleanup(s.Close)
 	return s
+}
+
+// auditCapture keeps the audit events the API publishes.
+type auditCapture struct {
+	mu     sync.Mutex
+	events []event.Event
+}
+
+func (a *auditCapture) Publish(_ context.Context, ev event.Event) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.events = append(a.events, ev)
+	return nil
+}
+
+func (a *auditCapture) all() []event.Event {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]event.Event(nil), a.events...)
 }
 
 // request is one call to the API.

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/heraldhq/herald/shared/audit"
 	"github.com/heraldhq/herald/shared/auth"
 	"github.com/heraldhq/herald/shared/event"
 	"github.com/heraldhq/herald/shared/notification"
@@ -64,6 +65,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, c auth.Caller) 
 		h.storeError(w, r, err, rule.Name)
 		return
 	}
+	h.Audit.Record(r.Context(), c.Org, actor(c), audit.Created, nil, &rule)
 	w.Header().Set("Location", "/v1/notifications/"+rule.Name)
 	writeJSON(w, http.StatusCreated, created{Rule: rule, Secret: rule.Secret})
 }
@@ -107,6 +109,13 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, c auth.Caller) 
 		h.storeError(w, r, err, rule.Name)
 		return
 	}
+	if next.Enabled && !rule.Enabled && h.Journal != nil {
+		// Turned back on: past failures no longer count towards turning it off again.
+		if err := h.Journal.Healthy(r.Context(), c.Org, rule.Name); err != nil {
+			h.Log.ErrorContext(r.Context(), "resetting the rule's failures failed", "error", err)
+		}
+	}
+	h.Audit.Record(r.Context(), c.Org, actor(c), audit.Updated, &rule, &next)
 	writeJSON(w, http.StatusOK, next)
 }
 
@@ -116,10 +125,12 @@ func (h *Handler) remove(w http.ResponseWriter, r *http.Request, c auth.Caller) 
 		h.notFoundRule(w, name)
 		return
 	}
-	if _, err := h.Rules.Delete(r.Context(), c.Org, name); err != nil {
+	old, err := h.Rules.Delete(r.Context(), c.Org, name)
+	if err != nil {
 		h.storeError(w, r, err, name)
 		return
 	}
+	h.Audit.Record(r.Context(), c.Org, actor(c), audit.Deleted, &old, nil)
 	w.WriteHeader(http.StatusNoContent)
 }
 

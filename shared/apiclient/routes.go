@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/heraldhq/herald/shared/auth"
 	"github.com/heraldhq/herald/shared/delivery"
@@ -120,4 +121,50 @@ func (c *Client) EventTypes(ctx context.Context) ([]EventType, error) {
 	}
 	err := c.do(ctx, http.MethodGet, "/v1/event-types", nil, nil, &out)
 	return out.EventTypes, err
+}
+
+// SendResult is how a test send or a redelivery went.
+type SendResult struct {
+	DeliveryID string           `json:"delivery_id"`
+	Attempt    int              `json:"attempt"`
+	Outcome    delivery.Outcome `json:"outcome"`
+	Status     int              `json:"status,omitempty"`
+	MessageID  string           `json:"message_id,omitempty"`
+	Error      string           `json:"error,omitempty"`
+	DurationMS int64            `json:"duration_ms"`
+	Event      event.Event      `json:"event"`
+}
+
+// Test sends a marked sample event of type ev ("" for the rule's first event) to rule name now.
+func (c *Client) Test(ctx context.Context, name string, ev event.Type) (SendResult, error) {
+	var out SendResult
+	var in any
+	if ev != "" {
+		in = map[string]event.Type{"event": ev}
+	}
+	err := c.doRule(ctx, http.MethodPost, name, "test", nil, in, &out)
+	return out, err
+}
+
+// Redeliver sends rule name's logged delivery id again, as a new attempt.
+func (c *Client) Redeliver(ctx context.Context, name, id string) (SendResult, error) {
+	var out SendResult
+	if id == "" {
+		return out, fmt.Errorf("a delivery id is needed; list them with herald notification deliveries %s", name)
+	}
+	err := c.doRule(ctx, http.MethodPost, name, "deliveries/"+url.PathEscape(id)+"/redeliver", nil, nil, &out)
+	return out, err
+}
+
+// Rotation is the outcome of a secret rotation.
+type Rotation struct {
+	Secret                  string    `json:"secret"`
+	PreviousSecretExpiresAt time.Time `json:"previous_secret_expires_at"`
+}
+
+// RotateSecret gives webhook rule name a new signing secret.
+func (c *Client) RotateSecret(ctx context.Context, name string) (Rotation, error) {
+	var out Rotation
+	err := c.doRule(ctx, http.MethodPost, name, "rotate-secret", nil, nil, &out)
+	return out, err
 }

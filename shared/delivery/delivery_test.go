@@ -115,3 +115,39 @@ func TestLogNewestFirstWithCursor(t *testing.T) {
 		t.Errorf("bad cursor = %v", err)
 	}
 }
+
+func TestRecordsAndHealth(t *testing.T) {
+	db := dynamodb.NewFromConfig(awstest.Config(t))
+	l := &Log{DB: db, Table: awstest.Table(t, db)}
+	ctx := context.Background()
+	ev := event.Event{Type: event.LoginFailure, ID: "evt_1", Org: "org_a", Reason: "MFA challenge failed"}
+	for want := 1; want <= 3; want++ {
+		n, err := l.Begin(ctx, "org_a", "hook", "dlv_1", ev)
+		if err != nil || n != want {
+			t.Fatalf("Begin #%d = %d, %v", want, n, err)
+		}
+	}
+	got, err := l.Event(ctx, "org_a", "hook", "dlv_1")
+	if err != nil || got.Reason != "MFA challenge failed" || got.ID != "evt_1" {
+		t.Errorf("Event = %+v, %v", got, err)
+	}
+	if _, err := l.Event(ctx, "org_b", "hook", "dlv_1"); !errors.Is(err, ErrUnknown) {
+		t.Errorf("another org's delivery = %v, want ErrUnknown", err)
+	}
+	// The record is not a log entry.
+	if entries, _, _ := l.List(ctx, "org_a", "hook", 10, ""); len(entries) != 0 {
+		t.Errorf("List shows %d entries, want none", len(entries))
+	}
+
+	for want := 1; want <= 3; want++ {
+		if n, err := l.FinalFailure(ctx, "org_a", "hook"); err != nil || n != want {
+			t.Fatalf("FinalFailure #%d = %d, %v", want, n, err)
+		}
+	}
+	if err := l.Healthy(ctx, "org_a", "hook"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := l.FinalFailure(ctx, "org_a", "hook"); n != 1 {
+		t.Errorf("after a success the run is %d, want 1", n)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -38,7 +39,10 @@ type Entry struct {
 
 // LogDB is the part of DynamoDB the log calls.
 type LogDB interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	DeleteItem(context.Context, *dynamodb.DeleteItemInput, ...func(*dynamodb.Options)) (*dynamodb.DeleteItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
@@ -55,7 +59,22 @@ type logItem struct {
 	Entry
 }
 
+// A rule's partition holds its log entries (LOG#<time>#<id>#<attempt>), one record per
+// delivery with its event (DLV#<id>), and its health (HEALTH).
+const (
+	logPrefix    = "LOG#"
+	recordPrefix = "DLV#"
+	healthSK     = "HEALTH"
+)
+
 func logPK(org, rule string) string { return "DELIVERY#" + org + "#" + rule }
+
+func key(org, rule, sk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{
+		topology.PartitionKey: &types.AttributeValueMemberS{Value: logPK(org, rule)},
+		topology.SortKey:      &types.AttributeValueMemberS{Value: sk},
+	}
+}
 
 // Record writes e; it expires after LogRetention.
 func (l *Log) Record(ctx context.Context, e Entry) error {
@@ -64,7 +83,7 @@ func (l *Log) Record(ctx context.Context, e Entry) error {
 	}
 	av, err := attributevalue.MarshalMap(logItem{
 		PK:      logPK(e.Org, e.Rule),
-		SK:      e.Time.UTC().Format("2006-01-02T15:04:05.000000000Z") + "#" + e.DeliveryID + "#" + strconv.Itoa(e.Attempt),
+		SK:      logPrefix + e.Time.UTC().Format("2006-01-02T15:04:05.000000000Z") + "#" + e.DeliveryID + "#" + strconv.Itoa(e.Attempt),
 		Expires: e.Time.Add(LogRetention).Unix(),
 		Entry:   e,
 	})
@@ -85,22 +104,20 @@ var ErrBadCursor = fmt.Errorf("delivery: the cursor is not valid; start again wi
 func (l *Log) List(ctx context.Context, org, rule string, limit int, cursor string) ([]Entry, string, error) {
 	in := &dynamodb.QueryInput{
 		TableName:              aws.String(l.Table),
-		KeyConditionExpression: aws.String("PK = :pk"),
+		KeyConditionExpression: aws.String("PK = :pk AND begins_with(SK, :log)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": &types.AttributeValueMemberS{Value: logPK(org, rule)},
+			":pk":  &types.AttributeValueMemberS{Value: logPK(org, rule)},
+			":log": &types.AttributeValueMemberS{Value: logPrefix},
 		},
 		ScanIndexForward: aws.Bool(false),
 		Limit:            aws.Int32(int32(limit)),
 	}
 	if cursor != "" {
 		sk, err := base64.RawURLEncoding.DecodeString(cursor)
-		if err != nil || len(sk) == 0 {
+		if err != nil || !strings.HasPrefix(string(sk), logPrefix) {
 			return nil, "", ErrBadCursor
 		}
-		in.ExclusiveStartKey = map[string]types.AttributeValue{
-			topology.PartitionKey: &types.AttributeValueMemberS{Value: logPK(org, rule)},
-			topology.SortKey:      &types.AttributeValueMemberS{Value: string(sk)},
-		}
+		in.ExclusiveStartKey = key(org, rule, string(sk))
 	}
 	out, err := l.DB.Query(ctx, in)
 	if err != nil {

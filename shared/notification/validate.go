@@ -122,6 +122,8 @@ func (p Policy) Apply(r Rule, patch Patch, actor string, now time.Time) (Rule, e
 	out := r
 	if patch.Enabled != nil {
 		out.Enabled = *patch.Enabled
+		// A person decided: whatever Herald disabled the rule for no longer applies.
+		out.DisabledReason, out.DisabledAt = "", nil
 	}
 	if patch.Events != nil {
 		out.Events = *patch.Events

@@ -232,3 +232,37 @@ func TestFormatResolve(t *testing.T) {
 		}
 	}
 }
+
+func TestRotateAndSigningSecrets(t *testing.T) {
+	r := Rule{Secret: "whsec_old"}
+	if got := r.SigningSecrets(now); fmt.Sprint(got) != "[whsec_old]" {
+		t.Fatalf("before rotation: %v", got)
+	}
+	r.Rotate("whsec_new", now)
+	if got := r.SigningSecrets(now.Add(time.Hour)); fmt.Sprint(got) != "[whsec_new whsec_old]" {
+		t.Errorf("during the overlap: %v, want new then old", got)
+	}
+	if got := r.SigningSecrets(now.Add(SecretOverlap)); fmt.Sprint(got) != "[whsec_new]" {
+		t.Errorf("after the overlap: %v, want only the new secret", got)
+	}
+	if red := r.Redacted(); red.Secret != "" || red.PreviousSecret != "" {
+		t.Error("Redacted keeps a secret")
+	}
+}
+
+func TestEnablingClearsDisabledReason(t *testing.T) {
+	at := now
+	r := Rule{Name: "hook", Type: Webhook, WebhookURL: "https://x.test/h", Format: FormatAuto, Events: []event.Type{event.Audit},
+		DisabledReason: "the last 5 deliveries failed", DisabledAt: &at}
+	out, err := Policy{}.Apply(r, Patch{Enabled: ptr(true)}, "u", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !out.Enabled || out.DisabledReason != "" || out.DisabledAt != nil {
+		t.Errorf("re-enabled rule = %+v", out)
+	}
+	out, _ = Policy{}.Apply(r, Patch{Events: &[]event.Type{event.LoginSuccess}}, "u", now)
+	if out.DisabledReason == "" {
+		t.Error("an edit that does not touch enabled cleared the reason")
+	}
+}

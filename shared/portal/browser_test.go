@@ -77,6 +77,10 @@ func TestBrowser(t *testing.T) {
 		{"bad-webhook-url", testBadWebhookURL},
 		{"member-read-only", testMemberReadOnly},
 		{"delivery-shown", testDeliveryShown},
+		{"send-test", testSendTest},
+		{"redeliver", testRedeliver},
+		{"rotate-secret", testRotateSecret},
+		{"auto-disabled", testAutoDisabled},
 		{"phone-layout", testPhoneLayout},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, env) })
@@ -288,10 +292,22 @@ func (tb *tab) text(sel string) string {
 // dialog is open, the window (the dialog and its backdrop cover the window, not the page).
 func (tb *tab) screenshot(name string) {
 	tb.t.Helper()
+	tb.capture(name, false)
+}
+
+// screenshotWindow saves what the window shows (the page as scrolled), for a long page where
+// the part that matters would be lost in a picture of all of it.
+func (tb *tab) screenshotWindow(name string) {
+	tb.t.Helper()
+	tb.capture(name, true)
+}
+
+func (tb *tab) capture(name string, window bool) {
+	tb.t.Helper()
 	// Let the switches' transitions finish, so the picture shows the result.
 	chromedp.Do(tb.ctx, chromedp.Sleep(250*time.Millisecond))
 	capture := chromedp.FullScreenshot(100)
-	if modal, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`document.querySelector('dialog[open]') !== null`)); modal {
+	if modal, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`document.querySelector('dialog[open]') !== null`)); modal || window {
 		capture = chromedp.CaptureScreenshot()
 	}
 	png, err := chromedp.Run(tb.ctx, capture)
@@ -746,7 +762,7 @@ func testMemberReadOnly(t *testing.T, env *browserEnv) {
 	if got := tb.text("#who-role"); got != "member" {
 		t.Errorf("role shown = %q", got)
 	}
-	controls := eval[int](tb, `[...document.querySelectorAll('#new-notification, [role=switch], [data-action]')].filter(e => e.checkVisibility()).length`)
+	controls := eval[int](tb, `[...document.querySelectorAll('#new-notification, [role=switch], [data-action], #deliveries-test, #test-send, #rotate-secret, .reason-row')].filter(e => e.checkVisibility()).length`)
 	if controls != 0 {
 		t.Errorf("a member sees %d edit controls", controls)
 	}
@@ -767,7 +783,7 @@ func testDeliveryShown(t *testing.T, env *browserEnv) {
 	env.createRule(t, map[string]any{"name": "local-receiver", "type": "webhook",
 		"webhook_url": receiver.URL + "/hooks/herald", "format": "generic", "events": []string{"login-failure"}})
 
-	putLoginFailed(t, env.stack.Bus)
+	putEvent(t, env.stack.Bus, "Login Failed")
 	select {
 	case h := <-got:
 		if h.Get("Webhook-Signature") == "" {
@@ -798,7 +814,7 @@ func testDeliveryShown(t *testing.T, env *browserEnv) {
 		chromedp.Click(chromedp.CSS(row+` [data-action="deliveries"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#deliveries-body tr[data-outcome="delivered"]`)))
 	cells := eval[[]string](tb, `[...document.querySelectorAll('#deliveries-body tr:first-child td')].map(td => td.innerText)`)
-	if len(cells) != 5 || !strings.HasPrefix(cells[0], "delivered") || !strings.HasPrefix(cells[2], "login-failure") || cells[3] != "204" || cells[4] != "—" {
+	if len(cells) != 6 || !strings.HasPrefix(cells[0], "delivered") || !strings.HasPrefix(cells[2], "login-failure") || cells[3] != "204" || cells[4] != "—" || cells[5] != "Redeliver" {
 		t.Errorf("delivery row = %q", cells)
 	}
 	tb.screenshot("delivery-shown")
@@ -817,9 +833,9 @@ func paste(sel, text string) chromedp.Action[chromedp.Void] {
 	})(` + string(js) + `)`)
 }
 
-// putLoginFailed publishes a Login Failed event for org_acme on the stack's bus, as the access
-// platform would.
-func putLoginFailed(t *testing.T, bus string) {
+// putEvent publishes a login event (detailType "Login Failed" or "Login Succeeded") for
+// org_acme on the stack's bus, as the access platform would.
+func putEvent(t *testing.T, bus, detailType string) {
 	t.Helper()
 	detail, _ := json.Marshal(map[string]any{
 		"org_id":      "org_acme",
@@ -834,7 +850,7 @@ func putLoginFailed(t *testing.T, bus string) {
 	out, err := eb.PutEvents(context.Background(), &eventbridge.PutEventsInput{Entries: []ebtypes.PutEventsRequestEntry{{
 		EventBusName: aws.String(bus),
 		Source:       aws.String("acme.access"),
-		DetailType:   aws.String("Login Failed"),
+		DetailType:   aws.String(detailType),
 		Detail:       aws.String(string(detail)),
 	}}})
 	if err != nil || out.FailedEntryCount > 0 {
@@ -862,4 +878,386 @@ func testPhoneLayout(t *testing.T, env *browserEnv) {
 		t.Errorf("the dialog reaches %dpx on a 390px screen", w)
 	}
 	tb.screenshot("phone-layout-form")
+}
+
+// --- operating rules: test sends, redeliveries, secret rotation, auto-disable ---
+
+// receiver is a local webhook endpoint that answers every request with one status and keeps
+// what it got.
+type receiver struct {
+	*httptest.Server
+	mu    sync.Mutex
+	hooks []hook
+}
+
+// hook is one request a receiver got (generic format).
+type hook struct {
+	ID   string // the webhook-id header: the delivery id
+	Body struct {
+		Type string `json:"type"`
+		Data struct {
+			Type string `json:"type"`
+			Test bool   `json:"test"`
+		} `json:"data"`
+	}
+}
+
+func newReceiver(t *testing.T, status int) *receiver {
+	rc := &receiver{}
+	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var hk hook
+		hk.ID = r.Header.Get("Webhook-Id")
+		json.NewDecoder(r.Body).Decode(&hk.Body)
+		rc.mu.Lock()
+		rc.hooks = append(rc.hooks, hk)
+		rc.mu.Unlock()
+		if status >= 400 {
+			http.Error(w, "the receiver is down for this test", status)
+			return
+		}
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(rc.Close)
+	return rc
+}
+
+func (rc *receiver) got() []hook {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return slices.Clone(rc.hooks)
+}
+
+// webhookRule creates a generic webhook rule to url for the test, and removes it when the test
+// ends, so later tests' events don't go to a receiver that is gone.
+func (env *browserEnv) webhookRule(t *testing.T, name, url string, events ...string) {
+	t.Helper()
+	env.apiCall(t, http.MethodDelete, "/v1/notifications/"+name, nil, nil) // left by an earlier run
+	if code := env.apiCall(t, http.MethodPost, "/v1/notifications", map[string]any{
+		"name": name, "type": "webhook", "webhook_url": url, "format": "generic", "events": events,
+	}, nil); code != http.StatusCreated {
+		t.Fatalf("create %s: HTTP %d", name, code)
+	}
+	t.Cleanup(func() { env.apiCall(t, http.MethodDelete, "/v1/notifications/"+name, nil, nil) })
+}
+
+type deliveryEntry struct {
+	DeliveryID string `json:"delivery_id"`
+	Attempt    int    `json:"attempt"`
+	Outcome    string `json:"outcome"`
+	EventType  string `json:"event_type"`
+	Status     int    `json:"status"`
+	Test       bool   `json:"test"`
+}
+
+func (env *browserEnv) deliveries(t *testing.T, name string) []deliveryEntry {
+	t.Helper()
+	var page struct{ Deliveries []deliveryEntry }
+	env.apiCall(t, http.MethodGet, "/v1/notifications/"+name+"/deliveries", nil, &page)
+	return page.Deliveries
+}
+
+// waitUntil polls cond every 200ms until it holds or d has passed.
+func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s", what, d)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func testSendTest(t *testing.T, env *browserEnv) {
+	ok := newReceiver(t, http.StatusOK)
+	broken := newReceiver(t, http.StatusInternalServerError)
+	env.webhookRule(t, "test-ok", ok.URL+"/hooks", "login-success", "login-failure")
+	env.webhookRule(t, "test-broken", broken.URL+"/hooks", "login-failure")
+
+	tb := env.newTab(t, 1280, 900)
+	tb.signInLocal()
+	tb.waitIdle()
+
+	// From the row: the dialog offers the rule's events, its first one chosen.
+	okRow := rowSel("test-ok")
+	tb.do("open the test dialog",
+		chromedp.Click(chromedp.CSS(okRow+` [data-action="test"]`)),
+		chromedp.WaitVisible(chromedp.ID("test-dialog")))
+	if got := eval[[]string](tb, `[...document.querySelectorAll('#test-event option')].map(o => o.value)`); !slices.Equal(got, []string{"login-success", "login-failure"}) {
+		t.Errorf("events offered = %q", got)
+	}
+	if v := eval[string](tb, `document.getElementById('test-event').value`); v != "login-success" {
+		t.Errorf("event chosen at first = %q; want the rule's first", v)
+	}
+	tb.do("send a login-failure test",
+		chromedp.SetValue(chromedp.ID("test-event"), "login-failure"),
+		chromedp.Click(chromedp.ID("test-send")))
+	tb.waitFor("the outcome", `document.getElementById('test-result').dataset.outcome === 'delivered'`)
+	if msg := tb.text("#test-result"); !strings.Contains(msg, "The test reached test-ok (HTTP 200") {
+		t.Errorf("outcome shown = %q", msg)
+	}
+	if role := eval[string](tb, `document.getElementById('test-result').getAttribute('role')`); role != "status" {
+		t.Errorf("the outcome is in a region of role %q; want status", role)
+	}
+	if got := ok.got(); len(got) != 1 || !got[0].Body.Data.Test || got[0].Body.Data.Type != "login-failure" || got[0].ID == "" {
+		t.Errorf("the receiver got %+v; want one login-failure test, with a webhook-id", got)
+	}
+	tb.screenshot("send-test")
+	tb.do("close the dialog", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(chromedp.ID("test-dialog")))
+	if v := eval[string](tb, `document.activeElement.dataset.action + '/' + document.activeElement.closest('tr')?.dataset.rule`); v != "test/test-ok" {
+		t.Errorf("focus after the test dialog is on %q; want the rule's Send test button", v)
+	}
+	tb.waitFor("the latest delivery badge shows the test",
+		`document.querySelector('`+okRow+` .cell-latest .badge[data-outcome="delivered"] ~ .when .badge.test') !== null`)
+
+	// From the deliveries: a failed test says why, and the list behind shows it, marked.
+	brokenRow := rowSel("test-broken")
+	tb.do("open the deliveries",
+		chromedp.Click(chromedp.CSS(brokenRow+` [data-action="deliveries"]`)),
+		chromedp.WaitVisible(chromedp.ID("deliveries-dialog")))
+	tb.waitFor("the empty list", `document.getElementById('deliveries-status').textContent.startsWith('No deliveries yet')`)
+	tb.do("send a test from there",
+		chromedp.Click(chromedp.ID("deliveries-test")),
+		chromedp.WaitVisible(chromedp.ID("test-dialog")),
+		chromedp.Click(chromedp.ID("test-send")))
+	tb.waitFor("the outcome", `document.getElementById('test-result').dataset.outcome === 'failed'`)
+	if msg := tb.text("#test-result"); !strings.Contains(msg, "did not reach test-broken (HTTP 500") || !strings.Contains(msg, "Reason: status 500") {
+		t.Errorf("outcome shown = %q", msg)
+	}
+	tb.screenshot("send-test-failed")
+	tb.do("back to the deliveries", chromedp.Click(chromedp.CSS(`#test-dialog [data-close].btn`)),
+		chromedp.WaitNotVisible(chromedp.ID("test-dialog")))
+	if v := eval[string](tb, `document.activeElement.id`); v != "deliveries-test" {
+		t.Errorf("focus after the test dialog is on %q; want the deliveries' Send test button", v)
+	}
+	tb.waitFor("the test in the list", `document.querySelector('#deliveries-body tr[data-test="true"][data-outcome="failed"]') !== null`)
+	cells := eval[[]string](tb, `[...document.querySelectorAll('#deliveries-body tr:first-child td')].map(td => td.innerText)`)
+	if len(cells) != 6 || !strings.Contains(cells[2], "login-failure") || !strings.Contains(strings.ToLower(cells[2]), "test") || cells[3] != "500" || !strings.HasPrefix(cells[4], "status 500") {
+		t.Errorf("test delivery row = %q", cells)
+	}
+	tb.screenshot("send-test-deliveries")
+	if d := env.deliveries(t, "test-broken"); len(d) != 1 || !d[0].Test || d[0].Outcome != "failed" || d[0].Status != 500 {
+		t.Errorf("the API logged %+v", d)
+	}
+	tb.do("close the deliveries", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(chromedp.ID("deliveries-dialog")))
+	tb.waitFor("the latest delivery badge shows the failed test",
+		`document.querySelector('`+brokenRow+` .cell-latest .badge[data-outcome="failed"] ~ .when .badge.test') !== null`)
+
+	// On a phone the dialog fits the screen.
+	ph := env.newTab(t, 390, 844)
+	ph.signInLocal()
+	ph.waitIdle()
+	ph.do("open the test dialog on a phone",
+		chromedp.Click(chromedp.CSS(brokenRow+` [data-action="test"]`)),
+		chromedp.WaitVisible(chromedp.ID("test-dialog")),
+		chromedp.Click(chromedp.ID("test-send")))
+	ph.waitFor("the outcome", `document.getElementById('test-result').dataset.outcome === 'failed'`)
+	if w := eval[int](ph, `Math.ceil(document.getElementById('test-dialog').getBoundingClientRect().right)`); w > 390 {
+		t.Errorf("the test dialog reaches %dpx on a 390px screen", w)
+	}
+	ph.screenshot("send-test-phone")
+	ph.do("open the deliveries on a phone",
+		chromedp.KeyEvent(kb.Escape),
+		chromedp.WaitNotVisible(chromedp.ID("test-dialog")),
+		chromedp.Click(chromedp.CSS(brokenRow+` [data-action="deliveries"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#deliveries-body tr[data-test="true"]`)))
+	if w := eval[int](ph, `Math.ceil(document.getElementById('deliveries-dialog').getBoundingClientRect().right)`); w > 390 {
+		t.Errorf("the deliveries dialog reaches %dpx on a 390px screen", w)
+	}
+	ph.screenshot("deliveries-phone")
+}
+
+func testRedeliver(t *testing.T, env *browserEnv) {
+	rc := newReceiver(t, http.StatusOK)
+	env.webhookRule(t, "redeliver-me", rc.URL+"/hooks", "login-success")
+	putEvent(t, env.stack.Bus, "Login Succeeded")
+	waitUntil(t, 45*time.Second, "the event is delivered and logged", func() bool {
+		d := env.deliveries(t, "redeliver-me")
+		return len(d) == 1 && d[0].Outcome == "delivered"
+	})
+	first := rc.got()
+	if len(first) != 1 || first[0].ID == "" || first[0].Body.Data.Test {
+		t.Fatalf("the receiver got %+v; want the event, once", first)
+	}
+
+	tb := env.newTab(t, 1280, 900)
+	tb.signInLocal()
+	tb.do("open the deliveries",
+		chromedp.Click(chromedp.CSS(rowSel("redeliver-me")+` [data-action="deliveries"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#deliveries-body tr[data-outcome="delivered"]`)))
+	tb.do("redeliver it", chromedp.Click(chromedp.CSS(`#deliveries-body tr:first-child [data-action="redeliver"]`)))
+	tb.waitFor("the outcome", `document.getElementById('deliveries-result').dataset.outcome === 'delivered'`)
+	if msg := tb.text("#deliveries-result"); !strings.Contains(msg, "Redelivery (attempt 2) reached redeliver-me (HTTP 200") {
+		t.Errorf("outcome shown = %q", msg)
+	}
+	tb.waitFor("the new attempt on top", `document.querySelectorAll('#deliveries-body tr').length === 2`)
+	got := rc.got()
+	if len(got) != 2 || got[1].ID != first[0].ID {
+		t.Errorf("the receiver got webhook-ids %q; want the same one twice", []string{first[0].ID, got[len(got)-1].ID})
+	}
+	ids := eval[[]string](tb, `[...document.querySelectorAll('#deliveries-body tr')].map(tr => tr.dataset.delivery)`)
+	if len(ids) != 2 || ids[0] != ids[1] || ids[0] != first[0].ID {
+		t.Errorf("delivery ids listed = %q; want %s twice", ids, first[0].ID)
+	}
+	if top := tb.text("#deliveries-body tr:first-child td:first-child"); !strings.Contains(top, "attempt 2") {
+		t.Errorf("the top row's outcome = %q; want attempt 2", top)
+	}
+	if v := eval[bool](tb, `document.activeElement === document.querySelector('#deliveries-body tr:first-child [data-action="redeliver"]')`); !v {
+		t.Error("focus after redelivering is not on the new attempt's Redeliver button")
+	}
+	tb.screenshot("redeliver")
+	if d := env.deliveries(t, "redeliver-me"); len(d) != 2 || d[0].Attempt != 2 || d[0].DeliveryID != first[0].ID {
+		t.Errorf("the API logged %+v", d)
+	}
+}
+
+func testRotateSecret(t *testing.T, env *browserEnv) {
+	env.webhookRule(t, "rotate-me", "https://hooks.example.com/herald/rotate-me", "login-failure")
+	var before struct{ Secret string }
+	env.apiCall(t, http.MethodGet, "/v1/notifications/rotate-me/secret", nil, &before)
+
+	tb := env.newTab(t, 1280, 900)
+	tb.signInLocal()
+	tb.do("edit the rule",
+		chromedp.Click(chromedp.CSS(rowSel("rotate-me")+` [data-action="edit"]`)),
+		chromedp.WaitVisible(chromedp.ID("rotate-secret")))
+	tb.do("ask to rotate", chromedp.Click(chromedp.ID("rotate-secret")), chromedp.WaitVisible(chromedp.ID("rotate-dialog")))
+	if msg := tb.text("#rotate-text"); !strings.Contains(msg, "24 hours") || !strings.Contains(msg, "rotate-me") {
+		t.Errorf("the confirmation says %q; want the rule and the 24-hour overlap", msg)
+	}
+	if v := eval[string](tb, `document.activeElement.id`); v != "rotate-cancel" {
+		t.Errorf("focus in the confirmation is on %q; want Cancel", v)
+	}
+	tb.screenshot("rotate-secret-confirm")
+
+	tb.do("rotate", chromedp.Click(chromedp.ID("rotate-confirm")), chromedp.WaitVisible(chromedp.ID("secret-dialog")))
+	secret := eval[string](tb, `document.getElementById('secret-value').value`)
+	var after struct{ Secret string }
+	env.apiCall(t, http.MethodGet, "/v1/notifications/rotate-me/secret", nil, &after)
+	if !strings.HasPrefix(secret, "whsec_") || secret != after.Secret || secret == before.Secret {
+		t.Errorf("the portal showed %q; the API's secret is %q (before: %q)", secret, after.Secret, before.Secret)
+	}
+	var r struct {
+		Expires time.Time `json:"previous_secret_expires_at"`
+	}
+	env.apiCall(t, http.MethodGet, "/v1/notifications/rotate-me", nil, &r)
+	if d := time.Until(r.Expires); d < 23*time.Hour || d > 25*time.Hour {
+		t.Errorf("previous_secret_expires_at = %v", r.Expires)
+	}
+	if msg := tb.text("#secret-overlap"); !strings.Contains(msg, "previous secret also signs every delivery until") {
+		t.Errorf("the secret dialog says %q about the old secret", msg)
+	}
+	if v := eval[string](tb, `document.getElementById('secret-overlap-until').dateTime`); v == "" {
+		t.Error("the time the old secret stops is not given")
+	}
+	tb.do("copy it", chromedp.Click(chromedp.ID("secret-copy")))
+	tb.waitFor("the copy is confirmed", `document.getElementById('secret-copied').textContent !== ''`)
+	tb.screenshot("rotate-secret")
+
+	tb.do("done", chromedp.Click(chromedp.ID("secret-done")), chromedp.WaitNotVisible(chromedp.ID("secret-dialog")))
+	// The dialog's close event, which empties it, comes just after it is hidden.
+	tb.waitFor("the secret leaves the page", `document.getElementById('secret-value').value === ''`)
+	if v := eval[string](tb, `document.activeElement.id`); v != "rotate-secret" {
+		t.Errorf("focus after the secret dialog is on %q; want the Rotate secret button", v)
+	}
+	if msg := tb.text("#secret-field-overlap"); !strings.Contains(msg, "previous secret also signs until") {
+		t.Errorf("the form says %q after the rotation", msg)
+	}
+	// A second rotation within the 24 hours warns that the oldest secret stops at once.
+	tb.do("ask again", chromedp.Click(chromedp.ID("rotate-secret")), chromedp.WaitVisible(chromedp.ID("rotate-recent")))
+	tb.do("cancel", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(chromedp.ID("rotate-dialog")))
+	tb.do("close the form", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(chromedp.ID("rule-dialog")))
+	env.apiCall(t, http.MethodGet, "/v1/notifications/rotate-me/secret", nil, &after)
+	if after.Secret != secret {
+		t.Error("cancelling the second rotation or the form changed the secret")
+	}
+
+	// Email rules have no secret to rotate.
+	env.createRule(t, emailRule("security-team", "login-failure"))
+	tb.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(rowSel("security-team"))))
+	tb.do("edit an email rule",
+		chromedp.Click(chromedp.CSS(rowSel("security-team")+` [data-action="edit"]`)),
+		chromedp.WaitVisible(chromedp.ID("rule-dialog")))
+	if v := eval[bool](tb, `document.getElementById('rotate-secret').checkVisibility()`); v {
+		t.Error("an email rule offers to rotate a secret")
+	}
+}
+
+func testAutoDisabled(t *testing.T, env *browserEnv) {
+	gone := newReceiver(t, http.StatusGone)
+	env.webhookRule(t, "dead-hook", gone.URL+"/hooks", "login-success")
+	for range 5 {
+		putEvent(t, env.stack.Bus, "Login Succeeded")
+	}
+	var r struct {
+		Enabled        bool   `json:"enabled"`
+		DisabledReason string `json:"disabled_reason"`
+	}
+	waitUntil(t, 60*time.Second, "Herald turns the rule off", func() bool {
+		env.apiCall(t, http.MethodGet, "/v1/notifications/dead-hook", nil, &r)
+		return !r.Enabled && r.DisabledReason != ""
+	})
+
+	tb := env.newTab(t, 1280, 900)
+	tb.signInLocal()
+	tb.waitIdle()
+	row := rowSel("dead-hook")
+	reason := `#rules-body tr.reason-row[data-reason-for="dead-hook"]`
+	tb.do("see the reason", chromedp.WaitVisible(chromedp.CSS(reason)))
+	if badge := tb.text(row + " .badge.auto-disabled"); badge != "Auto-disabled" {
+		t.Errorf("badge = %q", badge)
+	}
+	if msg := tb.text(reason); !strings.Contains(msg, r.DisabledReason) {
+		t.Errorf("the row says %q; want %q", msg, r.DisabledReason)
+	}
+	sw := row + ` input[role="switch"]`
+	// A screen reader hears the reason with the switch.
+	described := eval[string](tb, `document.getElementById(document.querySelector('`+sw+`').getAttribute('aria-describedby')).textContent`)
+	if !strings.Contains(described, "Auto-disabled") || !strings.Contains(described, r.DisabledReason) {
+		t.Errorf("the switch is described by %q", described)
+	}
+	if on := eval[bool](tb, `document.querySelector('`+sw+`').checked`); on {
+		t.Error("the switch shows the rule on")
+	}
+	tb.screenshot("auto-disabled")
+
+	// The form says it too.
+	tb.do("edit it",
+		chromedp.Click(chromedp.CSS(row+` [data-action="edit"]`)),
+		chromedp.WaitVisible(chromedp.ID("rule-auto-disabled")))
+	if msg := tb.text("#rule-auto-disabled"); !strings.Contains(msg, r.DisabledReason) {
+		t.Errorf("the form says %q", msg)
+	}
+	tb.do("scroll to the switch", chromedp.ScrollIntoView(chromedp.ID("rule-enabled")))
+	tb.screenshot("auto-disabled-edit")
+	tb.do("close the form", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(chromedp.ID("rule-dialog")))
+
+	// On a phone the reason closes the rule's card.
+	ph := env.newTab(t, 390, 844)
+	ph.signInLocal()
+	ph.waitIdle()
+	ph.do("see the reason on a phone", chromedp.WaitVisible(chromedp.CSS(reason)), chromedp.ScrollIntoView(chromedp.CSS(row)))
+	if w := eval[int](ph, `document.documentElement.scrollWidth`); w > 390 {
+		t.Errorf("the page is %dpx wide on a 390px screen", w)
+	}
+	ph.screenshotWindow("auto-disabled-phone")
+
+	// Turning it back on with the switch clears the reason.
+	tb.do("switch it on", chromedp.Click(chromedp.CSS(sw)))
+	tb.waitFor("the change is saved", `document.getElementById('status').textContent === 'dead-hook is enabled.'`)
+	tb.do("the reason goes", chromedp.WaitNotPresent(chromedp.CSS(reason)), chromedp.WaitNotPresent(chromedp.CSS(row+" .badge.auto-disabled")))
+	if v := eval[bool](tb, `document.querySelector('`+sw+`').hasAttribute('aria-describedby')`); v {
+		t.Error("the switch is still described by the reason")
+	}
+	r.DisabledReason = "" // absent from the JSON when cleared
+	env.apiCall(t, http.MethodGet, "/v1/notifications/dead-hook", nil, &r)
+	if !r.Enabled || r.DisabledReason != "" {
+		t.Errorf("the API has enabled %v, reason %q", r.Enabled, r.DisabledReason)
+	}
+	tb.screenshot("auto-disabled-cleared")
+	tb.do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(row)))
+	tb.waitIdle()
+	if n := eval[int](tb, `document.querySelectorAll('.reason-row, .badge.auto-disabled').length`); n != 0 {
+		t.Errorf("after a reload %d auto-disable marks are shown", n)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -16,7 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/heraldhq/herald/shared/audit"
 	"github.com/heraldhq/herald/shared/delivery"
+	"github.com/heraldhq/herald/shared/event"
 	"github.com/heraldhq/herald/shared/notification"
 	"github.com/heraldhq/herald/shared/store"
 	"github.com/heraldhq/herald/shared/topology"
@@ -39,10 +42,22 @@ type Claims interface {
 	Settle(ctx context.Context, id string, o delivery.Outcome) error
 }
 
-// Recorder writes the delivery log.
+// Recorder writes the delivery log and keeps each rule's run of failures.
 type Recorder interface {
 	Record(ctx context.Context, e delivery.Entry) error
+	Begin(ctx context.Context, org, rule, id string, ev event.Event) (int, error)
+	FinalFailure(ctx context.Context, org, rule string) (int, error)
+	Healthy(ctx context.Context, org, rule string) error
 }
+
+// Disabler turns a rule off, saying why.
+type Disabler interface {
+	Disable(ctx context.Context, org, name, reason, actor string, now time.Time) (notification.Rule, error)
+}
+
+// AutoDisableAfter is how many deliveries in a row must fail for good before Herald turns a
+// rule off, so a dead endpoint does not fail silently forever.
+const AutoDisableAfter = 5
 
 // Visibility delays a message's next receive.
 type Visibility interface {
@@ -60,6 +75,9 @@ type Handler struct {
 	QueueURL  string
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// Disabler and Audit turn off a rule whose deliveries keep failing and say so on the bus.
+	Disabler Disabler
+	Audit    *audit.Trail
 }
 
 func (h *Handler) now() time.Time {
@@ -129,6 +147,16 @@ func (h *Handler) process(ctx context.Context, m events.SQSMessage) bool {
 		return h.retryLater(ctx, log, m, attempt, 0)
 	}
 
+	n, err := h.Log.Begin(ctx, job.Org, job.Rule, job.ID, job.Event)
+	if err != nil {
+		log.Error("starting the attempt failed; will retry", "error", err)
+		if err := h.Claims.Settle(ctx, job.ID, delivery.Retrying); err != nil {
+			log.Error("releasing the claim failed", "error", err)
+		}
+		return h.retryLater(ctx, log, m, attempt, 0)
+	}
+	entry.Attempt = n
+
 	start := time.Now()
 	a := h.Deliverer.Deliver(ctx, rule, job)
 	entry.DurationMS = time.Since(start).Milliseconds()
@@ -142,6 +170,7 @@ func (h *Handler) process(ctx context.Context, m events.SQSMessage) bool {
 		log.Error("settling the claim failed", "error", err)
 	}
 	h.record(ctx, log, entry, outcome, a.Error)
+	h.health(ctx, log, rule, outcome)
 	switch outcome {
 	case delivery.Delivered, delivery.Failed:
 		return true
@@ -180,6 +209,40 @@ func (h *Handler) record(ctx context.Context, log *slog.Logger, e delivery.Entry
 		// The delivery itself stands; a missing log line is not worth sending twice.
 		log.Error("writing the delivery log failed", "error", err)
 	}
+}
+
+// health keeps the rule's run of final failures and turns the rule off when it reaches
+// AutoDisableAfter.
+func (h *Handler) health(ctx context.Context, log *slog.Logger, rule notification.Rule, o delivery.Outcome) {
+	switch o {
+	case delivery.Delivered:
+		if err := h.Log.Healthy(ctx, rule.Org, rule.Name); err != nil {
+			log.Error("resetting the rule's failures failed", "error", err)
+		}
+		return
+	case delivery.Failed, delivery.Exhausted:
+	default:
+		return
+	}
+	n, err := h.Log.FinalFailure(ctx, rule.Org, rule.Name)
+	if err != nil {
+		log.Error("counting the failure failed", "error", err)
+		return
+	}
+	if n < AutoDisableAfter || h.Disabler == nil {
+		return
+	}
+	reason := fmt.Sprintf("Herald turned this notification off: its last %d deliveries failed. Fix the destination, then enable it again.", n)
+	after, err := h.Disabler.Disable(ctx, rule.Org, rule.Name, reason, audit.System.ID, h.now())
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		return // already off, or gone: nothing to announce
+	}
+	if err != nil {
+		log.Error("disabling the failing rule failed", "error", err)
+		return
+	}
+	log.Warn("notification auto-disabled", "failures", n)
+	h.Audit.Record(ctx, rule.Org, audit.System, audit.AutoDisabled, &rule, &after)
 }
 
 func receiveCount(m events.SQSMessage) int {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/heraldhq/herald/shared/audit"
 	"github.com/heraldhq/herald/shared/delivery"
 	"github.com/heraldhq/herald/shared/event"
 	"github.com/heraldhq/herald/shared/notification"
@@ -59,8 +60,34 @@ func (f *fakeClaims) Settle(_ context.Context, id string, o delivery.Outcome) er
 }
 
 type fakeLog struct {
-	mu      sync.Mutex
-	entries []delivery.Entry
+	mu       sync.Mutex
+	entries  []delivery.Entry
+	attempts map[string]int
+	failures int
+}
+
+func (f *fakeLog) Begin(_ context.Context, org, rule, id string, _ event.Event) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.attempts == nil {
+		f.attempts = map[string]int{}
+	}
+	f.attempts[id]++
+	return f.attempts[id], nil
+}
+
+func (f *fakeLog) FinalFailure(context.Context, string, string) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failures++
+	return f.failures, nil
+}
+
+func (f *fakeLog) Healthy(context.Context, string, string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failures = 0
+	return nil
 }
 
 func (f *fakeLog) Record(_ context.Context, e delivery.Entry) error {
@@ -182,4 +209,51 @@ type delivererFunc func() delivery.Attempt
 
 func (f delivererFunc) Deliver(context.Context, notification.Rule, delivery.Job) delivery.Attempt {
 	return f()
+}
+
+type fakeDisabler struct{ disabled []string }
+
+func (f *fakeDisabler) Disable(_ context.Context, org, name, reason, actor string, now time.Time) (notification.Rule, error) {
+	f.disabled = append(f.disabled, name)
+	return notification.Rule{Org: org, Name: name, Type: notification.Webhook, DisabledReason: reason}, nil
+}
+
+type fakePublisher struct{ events []event.Event }
+
+func (f *fakePublisher) Publish(_ context.Context, ev event.Event) error {
+	f.events = append(f.events, ev)
+	return nil
+}
+
+func TestAutoDisableAfterFiveFinalFailures(t *testing.T) {
+	log, dis, pub := &fakeLog{}, &fakeDisabler{}, &fakePublisher{}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	attempt := delivery.Attempt{Outcome: delivery.Failed, Status: 410}
+	h := &Handler{Type: notification.Webhook, Log: log, Queue: &fakeQueue{}, QueueURL: "q",
+		Rules:    fakeRules{"hook": {Org: "org_a", Name: "hook", Type: notification.Webhook, Enabled: true}},
+		Claims:   &fakeClaims{claimed: map[string]bool{}, settled: map[string]delivery.Outcome{}},
+		Disabler: dis, Audit: &audit.Trail{Publisher: pub, Log: quiet},
+		Deliverer: delivererFunc(func() delivery.Attempt { return attempt }), Logger: quiet}
+	send := func(i int) {
+		h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{msg(t, strconv.Itoa(i), "hook", 1)}})
+	}
+	for i := range AutoDisableAfter - 1 {
+		send(i)
+	}
+	attempt = delivery.Attempt{Outcome: delivery.Delivered, Status: 200} // a success resets the run
+	send(100)
+	attempt = delivery.Attempt{Outcome: delivery.Failed, Status: 410}
+	for i := range AutoDisableAfter - 1 {
+		send(200 + i)
+	}
+	if len(dis.disabled) != 0 {
+		t.Fatalf("disabled after %d failures in a row", AutoDisableAfter-1)
+	}
+	send(300)
+	if len(dis.disabled) != 1 || dis.disabled[0] != "hook" {
+		t.Fatalf("disabled = %v, want the rule after %d failures in a row", dis.disabled, AutoDisableAfter)
+	}
+	if len(pub.events) != 1 || pub.events[0].Action != audit.AutoDisabled || pub.events[0].Actor.ID != "herald" || pub.events[0].Target.Name != "hook" {
+		t.Errorf("audit events = %+v", pub.events)
+	}
 }

@@ -70,6 +70,9 @@ func (s *Sender) Deliver(ctx context.Context, rule notification.Rule, job delive
 	if len(rule.EmailRecipients) == 0 {
 		return delivery.Attempt{Outcome: delivery.Failed, Error: "the notification has no email recipients"}
 	}
+	if s.From == "" {
+		return delivery.Attempt{Outcome: delivery.Failed, Error: "this deployment has no sender address for email (HERALD_EMAIL_FROM)"}
+	}
 	org, name := firstOf(job.Org, rule.Org), firstOf(rule.Name, job.Rule)
 	email, err := render.RenderEmail(render.Message{
 		DeliveryID: job.ID,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -31,6 +32,7 @@ type DynamoDB interface {
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
@@ -247,4 +249,43 @@ func (s *Rules) Delete(ctx context.Context, org, name string) (notification.Rule
 		return notification.Rule{}, fmt.Errorf("store: delete %s: %w", name, err)
 	}
 	return r, nil
+}
+
+// Disable turns off org's rule name if it is on, recording why, and returns the rule as it is
+// now. ErrNotFound if there is no such rule; ErrConflict if it was already off.
+func (s *Rules) Disable(ctx context.Context, org, name, reason, actor string, now time.Time) (notification.Rule, error) {
+	at, err := attributevalue.Marshal(now)
+	if err != nil {
+		return notification.Rule{}, fmt.Errorf("store: marshal time: %w", err)
+	}
+	out, err := s.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:           aws.String(s.Table),
+		Key:                 Key(org, name),
+		UpdateExpression:    aws.String("SET enabled = :false, disabled_reason = :reason, disabled_at = :at, updated_at = :at, updated_by = :actor ADD version :one"),
+		ConditionExpression: aws.String("attribute_exists(PK) AND enabled = :true"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":false":  &types.AttributeValueMemberBOOL{Value: false},
+			":true":   &types.AttributeValueMemberBOOL{Value: true},
+			":reason": &types.AttributeValueMemberS{Value: reason},
+			":at":     at,
+			":actor":  &types.AttributeValueMemberS{Value: actor},
+			":one":    &types.AttributeValueMemberN{Value: "1"},
+		},
+		ReturnValues: types.ReturnValueAllNew,
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		if _, gerr := s.Get(ctx, org, name); errors.Is(gerr, ErrNotFound) {
+			return notification.Rule{}, fmt.Errorf("store: disable %s: %w", name, ErrNotFound)
+		}
+		return notification.Rule{}, fmt.Errorf("store: disable %s: already disabled: %w", name, ErrConflict)
+	}
+	if err != nil {
+		return notification.Rule{}, fmt.Errorf("store: disable %s: %w", name, err)
+	}
+	var it item
+	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
+		return notification.Rule{}, fmt.Errorf("store: unmarshal %s: %w", name, err)
+	}
+	return it.Rule, nil
 }

@@ -157,3 +157,27 @@ func TestLimitPerOrg(t *testing.T) {
 		t.Errorf("List = %d rules, want %d", len(rules), notification.MaxRulesPerOrg)
 	}
 }
+
+func TestDisable(t *testing.T) {
+	s, ctx := newRules(t), context.Background()
+	if err := s.Create(ctx, rule("org_a", "r")); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 3, 11, 0, 0, 0, time.UTC)
+	got, err := s.Disable(ctx, "org_a", "r", "the last 5 deliveries failed", "herald", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Enabled || got.DisabledReason != "the last 5 deliveries failed" || got.DisabledAt == nil || !got.DisabledAt.Equal(at) || got.Version != 2 || got.UpdatedBy != "herald" {
+		t.Errorf("disabled rule = %+v", got)
+	}
+	if stored, _ := s.Get(ctx, "org_a", "r"); stored.Enabled || stored.DisabledReason == "" || stored.Version != 2 {
+		t.Errorf("stored rule = %+v", stored)
+	}
+	if _, err := s.Disable(ctx, "org_a", "r", "again", "herald", at); !errors.Is(err, ErrConflict) {
+		t.Errorf("disabling a disabled rule = %v, want ErrConflict", err)
+	}
+	if _, err := s.Disable(ctx, "org_a", "ghost", "x", "herald", at); !errors.Is(err, ErrNotFound) {
+		t.Errorf("disabling a missing rule = %v, want ErrNotFound", err)
+	}
+}

@@ -8,15 +8,18 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/heraldhq/herald/shared/api"
+	"github.com/heraldhq/herald/shared/audit"
 	"github.com/heraldhq/herald/shared/auth"
 	"github.com/heraldhq/herald/shared/delivery"
 	"github.com/heraldhq/herald/shared/envconf"
 	"github.com/heraldhq/herald/shared/matcher"
 	"github.com/heraldhq/herald/shared/notification"
+	"github.com/heraldhq/herald/shared/producer"
 	"github.com/heraldhq/herald/shared/sender"
 	"github.com/heraldhq/herald/shared/sesmail"
 	"github.com/heraldhq/herald/shared/store"
@@ -43,16 +46,25 @@ const (
 // claim, and the job's next receive (after the queue's visibility timeout) can take it over.
 const claimLease = 2 * topology.SenderTimeoutSeconds * time.Second
 
-// API builds the API's HTTP handler.
+// API builds the API's HTTP handler. Test sends and redeliveries use the same deliverers as
+// the senders, so the API needs their settings too (HERALD_EMAIL_FROM is optional here: without
+// it an email rule's test send fails and says why).
 func API(cfg aws.Config, env *envconf.Env, log *slog.Logger) (*api.Handler, error) {
 	db := dynamodb.NewFromConfig(cfg)
 	table := env.Require(EnvTable)
+	journal := &delivery.Log{DB: db, Table: table}
 	h := &api.Handler{
 		Rules:      &store.Rules{DB: db, Table: table},
-		Deliveries: &delivery.Log{DB: db, Table: table},
-		Policy:     notification.Policy{AllowHTTP: env.Bool(EnvAllowHTTP, false)},
-		Claims:     auth.Claims{Org: env.String(EnvClaimOrg, "org_id"), Role: env.String(EnvClaimRole, "role")},
-		Log:        log,
+		Deliveries: journal,
+		Journal:    journal,
+		Deliverers: map[notification.Type]api.Deliverer{
+			notification.Webhook: webhookDeliverer(env),
+			notification.Email:   emailDeliverer(cfg, env, false),
+		},
+		Audit:  auditTrail(cfg, env, log),
+		Policy: notification.Policy{AllowHTTP: env.Bool(EnvAllowHTTP, false)},
+		Claims: auth.Claims{Org: env.String(EnvClaimOrg, "org_id"), Role: env.String(EnvClaimRole, "role")},
+		Log:    log,
 	}
 	if err := env.Err(); err != nil {
 		return nil, err
@@ -74,19 +86,44 @@ func Matcher(cfg aws.Config, env *envconf.Env, log *slog.Logger) (*matcher.Handl
 
 // WebhookSender builds the webhook sender's handler.
 func WebhookSender(cfg aws.Config, env *envconf.Env, log *slog.Logger) (*sender.Handler, error) {
-	client := webhook.NewClient(webhook.Options{
+	return senderHandler(cfg, env, log, notification.Webhook, EnvWebhookQueueURL, webhookDeliverer(env))
+}
+
+func webhookDeliverer(env *envconf.Env) *sender.Webhook {
+	return &sender.Webhook{Client: webhook.NewClient(webhook.Options{
 		AllowPrivate: env.Bool(EnvAllowPrivate, false),
 		Timeout:      env.Duration(EnvWebhookTimeout, webhook.DefaultTimeout),
-	})
-	return senderHandler(cfg, env, log, notification.Webhook, EnvWebhookQueueURL, &sender.Webhook{Client: client})
+	})}
+}
+
+func emailDeliverer(cfg aws.Config, env *envconf.Env, required bool) *sesmail.Sender {
+	from := env.String(EnvEmailFrom, "")
+	if required {
+		from = env.Require(EnvEmailFrom)
+	}
+	return &sesmail.Sender{SES: sesv2.NewFromConfig(cfg), From: from, ConfigurationSet: env.String(EnvEmailConfigSet, "")}
+}
+
+// auditTrail publishes Herald's own audit events to the bus HERALD_EVENT_BUS names; without
+// one, changes are not announced, and the log says so once.
+func auditTrail(cfg aws.Config, env *envconf.Env, log *slog.Logger) *audit.Trail {
+	bus := env.String(EnvEventBus, "")
+	if bus == "" {
+		log.Warn(EnvEventBus + " is not set: rule changes will not be published as audit events")
+		return &audit.Trail{Log: log}
+	}
+	return &audit.Trail{Publisher: &producer.Publisher{EB: eventbridge.NewFromConfig(cfg), Bus: bus}, Log: log}
 }
 
 func senderHandler(cfg aws.Config, env *envconf.Env, log *slog.Logger, typ notification.Type, queueEnv string, d sender.Deliverer) (*sender.Handler, error) {
 	db := dynamodb.NewFromConfig(cfg)
 	table := env.Require(EnvTable)
+	rules := &store.Rules{DB: db, Table: table}
 	h := &sender.Handler{
 		Type:      typ,
-		Rules:     &store.Rules{DB: db, Table: table},
+		Rules:     rules,
+		Disabler:  rules,
+		Audit:     auditTrail(cfg, env, log),
 		Claims:    &delivery.Claims{DB: db, Table: table, Lease: claimLease},
 		Log:       &delivery.Log{DB: db, Table: table},
 		Deliverer: d,
@@ -99,10 +136,5 @@ func senderHandler(cfg aws.Config, env *envconf.Env, log *slog.Logger, typ notif
 
 // EmailSender builds the email sender's handler.
 func EmailSender(cfg aws.Config, env *envconf.Env, log *slog.Logger) (*sender.Handler, error) {
-	d := &sesmail.Sender{
-		SES:              sesv2.NewFromConfig(cfg),
-		From:             env.Require(EnvEmailFrom),
-		ConfigurationSet: env.String(EnvEmailConfigSet, ""),
-	}
-	return senderHandler(cfg, env, log, notification.Email, EnvEmailQueueURL, d)
+	return senderHandler(cfg, env, log, notification.Email, EnvEmailQueueURL, emailDeliverer(cfg, env, true))
 }

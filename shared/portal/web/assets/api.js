@@ -70,6 +70,11 @@ export const api = {
     if (cursor) q.set('cursor', cursor);
     return request('GET', `/v1/notifications/${enc(name)}/deliveries?${q}`);
   },
+  // test sends a sample event of type event (default: the rule's first) now; the answer says
+  // how it went, and a failed delivery is still a 200.
+  test: (name, event) => request('POST', `/v1/notifications/${enc(name)}/test`, { body: event ? { event } : {} }),
+  redeliver: (name, id) => request('POST', `/v1/notifications/${enc(name)}/deliveries/${enc(id)}/redeliver`),
+  rotateSecret: (name) => request('POST', `/v1/notifications/${enc(name)}/rotate-secret`),
 };
 
 // localSession asks the local stack for an admin token. Only herald-local serves

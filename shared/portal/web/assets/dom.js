@@ -66,14 +66,26 @@ export function timeEl(iso, cls = 'when') {
 
 // openDialog shows a modal dialog and, when it closes, gives focus back to returnTo (by default
 // whatever opened it), unless another dialog took over meanwhile or returnTo was re-rendered
-// away; then the caller moves focus itself.
+// away; then the caller moves focus itself. A dialog opened from inside another (a confirmation
+// over a form) gives focus back to the control in the one still open.
 export function openDialog(dialog, returnTo = document.activeElement) {
   dialog.addEventListener('close', () => {
-    if (document.querySelector('dialog[open]')) return;
-    if (returnTo instanceof HTMLElement && returnTo.isConnected) returnTo.focus();
+    if (!(returnTo instanceof HTMLElement) || !returnTo.isConnected) return;
+    const open = [...document.querySelectorAll('dialog[open]')];
+    if (open.length > 0 && !open.some((d) => d.contains(returnTo))) return;
+    returnTo.focus();
   }, { once: true });
   dialog.showModal();
 }
+
+// busy marks button as working (or not): it keeps focus, unlike a disabled button, and says so
+// to assistive technology. Callers ignore clicks on a busy button.
+export function busy(button, on) {
+  if (on) button.setAttribute('aria-disabled', 'true');
+  else button.removeAttribute('aria-disabled');
+}
+
+export const isBusy = (button) => button.getAttribute('aria-disabled') === 'true';
 
 // Every [data-close] button closes its dialog.
 document.addEventListener('click', (e) => {

@@ -1,11 +1,13 @@
 // Organization Settings → Notifications: the table of the organization's rules, the enabled
-// switch, and the way into the form, the deliveries and the delete confirmation.
+// switch, why Herald turned a rule off, and the way into the form, a test send, the deliveries
+// and the delete confirmation.
 
 import { api } from './api.js';
 import { $, h, show, announce, alertError, timeEl } from './dom.js';
 import { openRuleForm } from './rule-form.js';
 import { openDeliveries } from './deliveries.js';
 import { confirmDelete, showSecret } from './dialogs.js';
+import { openTestSend } from './operate.js';
 
 // The event types the API knows, refreshed from GET /v1/event-types; these stand in until then.
 let eventTypes = [
@@ -95,7 +97,8 @@ async function refresh() {
   }
   if (gen !== generation) return;
   const rows = rules.map(row);
-  el.body.replaceChildren(...rows);
+  // An auto-disabled rule's reason is a row of its own, under the rule's, across the table.
+  el.body.replaceChildren(...rules.flatMap((r, i) => (r.disabled_reason ? [rows[i], reasonRow(r)] : [rows[i]])));
   el.table.hidden = rules.length === 0;
   el.empty.hidden = rules.length > 0;
   if (focusRule && focusAction) {
@@ -110,25 +113,36 @@ function loadLatest(queue, gen) {
   const worker = async () => {
     while (queue.length > 0 && gen === generation) {
       const [rule, cell] = queue.shift();
-      try {
-        const { deliveries } = await api.deliveries(rule.name, { limit: 1 });
-        cell.replaceChildren(latestBadge(deliveries[0]));
-      } catch (err) {
-        cell.replaceChildren(h('span', { class: 'muted', title: err.message }, 'unavailable'));
-      }
+      await fillLatest(rule.name, cell);
     }
   };
   return Promise.all(Array.from({ length: 6 }, worker));
+}
+
+async function fillLatest(name, cell) {
+  try {
+    const { deliveries } = await api.deliveries(name, { limit: 1 });
+    cell.replaceChildren(latestBadge(deliveries[0]));
+  } catch (err) {
+    cell.replaceChildren(h('span', { class: 'muted', title: err.message }, 'unavailable'));
+  }
+}
+
+// refreshLatest reloads one rule's latest delivery, after a test or a redelivery.
+function refreshLatest(name) {
+  const cell = el.body.querySelector(`tr[data-rule="${CSS.escape(name)}"] .cell-latest`);
+  if (cell) fillLatest(name, cell);
 }
 
 function row(rule) {
   const latest = h('td', { class: 'cell-latest', dataset: { label: 'Latest delivery' } },
     h('span', { class: 'muted loading' }, h('span', { 'aria-hidden': 'true' }, '…'),
       h('span', { class: 'visually-hidden' }, 'Loading')));
-  const tr = h('tr', { dataset: { rule: rule.name } },
+  const tr = h('tr', { class: rule.disabled_reason ? 'has-reason' : false, dataset: { rule: rule.name } },
     h('td', { class: 'cell-name', dataset: { label: 'Name' } },
       h('span', { class: `rule-name${rule.enabled ? '' : ' disabled'}` }, rule.name),
-      typeLine(rule)),
+      typeLine(rule),
+      rule.disabled_reason && h('span', { class: 'badge auto-disabled' }, 'Auto-disabled')),
     h('td', { dataset: { label: 'Destination' } }, destination(rule)),
     h('td', { dataset: { label: 'Events' } },
       h('div', { class: 'chips' }, rule.events.map((e) => h('span', { class: 'chip', title: e }, typeTitle(e))))),
@@ -137,8 +151,13 @@ function row(rule) {
     h('td', { class: 'cell-actions' },
       h('div', { class: 'actions' },
         h('button', {
+          type: 'button', class: 'btn-link', 'data-action': 'test',
+          'aria-label': `Send test to ${rule.name}`, onclick: () => testSend(rule),
+        }, 'Send test'),
+        h('button', {
           type: 'button', class: 'btn-link', 'data-action': 'deliveries',
-          'aria-label': `Deliveries of ${rule.name}`, onclick: () => openDeliveries(rule.name),
+          'aria-label': `Deliveries of ${rule.name}`,
+          onclick: () => openDeliveries({ rule, eventTypes, onDelivered: refreshLatest }),
         }, 'Deliveries'),
         h('button', {
           type: 'button', class: 'btn-link', 'data-action': 'edit',
@@ -149,6 +168,26 @@ function row(rule) {
           'aria-label': `Delete ${rule.name}`, onclick: () => remove(rule),
         }, 'Delete'))));
   return tr;
+}
+
+const reasonId = (name) => `reason-${name}`; // names are [a-z0-9-]: a valid id as they are
+
+// reasonRow says why Herald turned rule off, under its row; the switch is described by it, so
+// a screen reader hears the reason with the switch.
+function reasonRow(rule) {
+  return h('tr', { class: 'reason-row', dataset: { reasonFor: rule.name } },
+    h('td', { colspan: 6 },
+      h('p', { class: 'disabled-reason', id: reasonId(rule.name) },
+        h('span', { class: 'visually-hidden' }, 'Auto-disabled: '), rule.disabled_reason,
+        rule.disabled_at && [' ', timeEl(rule.disabled_at, 'when-inline')])));
+}
+
+// clearReason removes what the row shows of an auto-disable, once a person decided.
+function clearReason(tr, input) {
+  tr.classList.remove('has-reason');
+  tr.querySelector('.badge.auto-disabled')?.remove();
+  if (tr.nextElementSibling?.classList.contains('reason-row')) tr.nextElementSibling.remove();
+  input.removeAttribute('aria-describedby');
 }
 
 const formatNames = {
@@ -169,14 +208,16 @@ function destination(rule) {
     return h('span', { class: 'dest mono', title: rule.webhook_url }, rule.webhook_url);
   }
   const [first, ...rest] = rule.email_recipients || [];
-  return h('span', { class: 'dest', title: (rule.email_recipients || []).join(', ') },
-    first || '—', rest.length > 0 && h('span', { class: 'more' }, ` +${rest.length} more`));
+  // A long first address gives way (with an ellipsis) to how many more there are.
+  return h('span', { class: 'dest dest-list', title: (rule.email_recipients || []).join(', ') },
+    h('span', { class: 'first' }, first || '—'), rest.length > 0 && h('span', { class: 'more' }, ` +${rest.length} more`));
 }
 
 function enabledSwitch(rule) {
   const input = h('input', {
     type: 'checkbox', role: 'switch', class: 'switch', checked: rule.enabled,
     'data-action': 'toggle', 'aria-label': `Enabled: ${rule.name}`,
+    'aria-describedby': rule.disabled_reason ? reasonId(rule.name) : false,
   });
   // While a change is saving, further clicks are ignored rather than the switch disabled, so it
   // keeps keyboard focus.
@@ -196,7 +237,11 @@ async function toggle(input, rule) {
     const saved = await api.update(rule.name, { enabled: want });
     rule.enabled = saved.enabled;
     input.checked = saved.enabled;
-    input.closest('tr')?.querySelector('.rule-name')?.classList.toggle('disabled', !saved.enabled);
+    const tr = input.closest('tr');
+    tr?.querySelector('.rule-name')?.classList.toggle('disabled', !saved.enabled);
+    if (tr && rule.disabled_reason && !saved.disabled_reason) clearReason(tr, input);
+    rule.disabled_reason = saved.disabled_reason;
+    rule.disabled_at = saved.disabled_at;
     announce(`${rule.name} is ${saved.enabled ? 'enabled' : 'disabled'}.`);
   } catch (err) {
     input.checked = !want;
@@ -211,9 +256,17 @@ function latestBadge(d) {
     return h('span', { class: 'muted' }, h('span', { 'aria-hidden': 'true' }, '—'),
       h('span', { class: 'visually-hidden' }, 'No deliveries yet'));
   }
+  const when = d.test
+    ? h('span', { class: 'when when-test' },
+      h('span', { class: 'badge test', title: 'A test sent from the portal or the API' }, 'test'), ' ', timeEl(d.time, ''))
+    : timeEl(d.time);
   return h('span', { class: 'latest' },
-    h('span', { class: `badge ${d.outcome}`, 'data-outcome': d.outcome }, d.outcome),
-    timeEl(d.time));
+    h('span', { class: `badge ${d.outcome}`, 'data-outcome': d.outcome }, d.outcome), when);
+}
+
+function testSend(rule) {
+  alertError('');
+  openTestSend({ rule, eventTypes, onSent: () => refreshLatest(rule.name) });
 }
 
 el.newButton.addEventListener('click', () => {
@@ -224,7 +277,7 @@ function created(rule, secret) {
   alertError('');
   announce(`Created ${rule.name}.`);
   refresh();
-  if (secret) showSecret(rule.name, secret, el.newButton);
+  if (secret) showSecret({ name: rule.name, secret, returnTo: el.newButton });
 }
 
 async function edit(listed) {
@@ -243,6 +296,7 @@ async function edit(listed) {
       announce(`Saved ${saved.name}.`);
       refresh();
     },
+    onRotated: (rotated) => announce(`Rotated the signing secret of ${rotated.name}.`),
   });
 }
 

@@ -2,8 +2,9 @@
 // the field it names (error.field), marks that field invalid and moves focus to it.
 
 import { api } from './api.js';
-import { $, $$, h, show, openDialog } from './dom.js';
+import { $, $$, h, show, openDialog, formatTime } from './dom.js';
 import { Recipients } from './recipients.js';
+import { confirmRotate, showSecret } from './dialogs.js';
 
 const dialog = $('#rule-dialog');
 const form = $('#rule-form');
@@ -18,6 +19,10 @@ const f = {
   format: $('#rule-format'),
   events: $('#rule-events'),
   enabled: $('#rule-enabled'),
+  autoDisabled: $('#rule-auto-disabled'),
+  secretField: $('#secret-field'),
+  rotate: $('#rotate-secret'),
+  overlap: $('#secret-field-overlap'),
   formError: $('#rule-form-error'),
 };
 
@@ -31,13 +36,14 @@ const recipients = new Recipients({
   onChange: () => clearError('email_recipients'),
 });
 
-let current = null; // { rule, onSaved } of the open form; rule is null for a new one
+let current = null; // { rule, onSaved, onRotated } of the open form; rule is null for a new one
 let busy = false;
 
 // openRuleForm opens the dialog for a new rule, or for editing rule (as GET shows it, with the
-// whole webhook URL). onSaved(rule, secret) runs after the API accepted it.
-export function openRuleForm({ rule = null, eventTypes, onSaved }) {
-  current = { rule, onSaved };
+// whole webhook URL). onSaved(rule, secret) runs after the API accepted it; onRotated(rule)
+// after the rule's signing secret was rotated from the form.
+export function openRuleForm({ rule = null, eventTypes, onSaved, onRotated }) {
+  current = { rule, onSaved, onRotated };
   form.reset();
   clearErrors();
   const editing = rule !== null;
@@ -66,6 +72,11 @@ export function openRuleForm({ rule = null, eventTypes, onSaved }) {
   f.url.value = rule?.webhook_url ?? '';
   f.format.value = rule?.format || 'auto';
   f.enabled.checked = rule?.enabled ?? true;
+  // Why Herald turned the rule off, until someone turns it on (or off) again.
+  show(f.autoDisabled, rule?.disabled_reason ? `Auto-disabled: ${rule.disabled_reason}` : '');
+  // A webhook rule's secret can be rotated once it exists; a new rule gets one when created.
+  f.secretField.hidden = !(editing && type === 'webhook');
+  showOverlap(rule);
   syncType();
 
   openDialog(dialog);
@@ -74,6 +85,27 @@ export function openRuleForm({ rule = null, eventTypes, onSaved }) {
   else if (type === 'email') recipients.inputs()[0].focus();
   else f.url.focus();
 }
+
+// showOverlap says until when the previous secret signs too, during a rotation's overlap.
+function showOverlap(rule) {
+  const until = rule?.previous_secret_expires_at;
+  show(f.overlap, until && new Date(until) > Date.now()
+    ? `Rotated: the previous secret also signs until ${formatTime(until)}.`
+    : '');
+}
+
+// Rotating takes effect at once (it is not part of the form's changes): confirm, then show the
+// new secret, once, and come back to the form.
+f.rotate.addEventListener('click', async () => {
+  const rule = current?.rule;
+  if (!rule) return;
+  const res = await confirmRotate(rule, () => api.rotateSecret(rule.name));
+  if (!res) return;
+  rule.previous_secret_expires_at = res.previous_secret_expires_at;
+  showOverlap(rule);
+  current.onRotated?.(rule);
+  showSecret({ name: rule.name, secret: res.secret, returnTo: f.rotate, previousExpires: res.previous_secret_expires_at });
+});
 
 function selectedType() {
   return f.types.find((r) => r.checked)?.value ?? 'email';
@@ -132,9 +164,11 @@ function createBody() {
   return body;
 }
 
-// patchOf is what changed of rule; the type and name never do.
+// patchOf is what changed of rule; the type and name never do. enabled is sent only when it
+// changed: sending it means a person decided, which clears why Herald turned the rule off.
 function patchOf(rule) {
-  const patch = { enabled: f.enabled.checked, events: events() };
+  const patch = { events: events() };
+  if (f.enabled.checked !== rule.enabled) patch.enabled = f.enabled.checked;
   if (rule.type === 'email') {
     patch.email_recipients = recipients.values();
   } else {
