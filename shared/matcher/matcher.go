@@ -113,7 +113,7 @@ func Jobs(ev event.Event, rules []notification.Rule, now time.Time) []delivery.J
 	return jobs
 }
 
-// enqueue sends jobs to queueURL in batches of ten, sending refused entries again.
+// enqueue sends jobs to queueURL in as few batches as SQS allows, sending refused entries again.
 func (h *Handler) enqueue(ctx context.Context, queueURL string, jobs []delivery.Job) error {
 	retries := h.Retries
 	if retries <= 0 {
@@ -127,45 +127,84 @@ func (h *Handler) enqueue(ctx context.Context, queueURL string, jobs []delivery.
 	if err != nil {
 		return fmt.Errorf("matcher: marshal event %s: %w", jobs[0].Event.ID, err)
 	}
-	for start := 0; start < len(jobs); start += 10 {
-		batch := jobs[start:min(start+10, len(jobs))]
-		entries := make([]sqstypes.SendMessageBatchRequestEntry, len(batch))
-		for i, j := range batch {
-			body, err := encodeJob(j, ev)
-			if err != nil {
-				return err
-			}
-			entries[i] = sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(body)}
+	bodies := make([]string, 0, len(jobs))
+	for _, j := range jobs {
+		body, err := encodeJob(j, ev)
+		if err != nil {
+			return err
 		}
-		for try := 0; len(entries) > 0; try++ {
-			out, err := h.Queue.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(queueURL), Entries: entries})
-			if err != nil {
-				return fmt.Errorf("matcher: send %d jobs: %w", len(entries), err)
+		if len(body) > maxBatchBytes {
+			// SQS would refuse it every time: say so, and deliver the other jobs.
+			h.Log.ErrorContext(ctx, "dropping a job larger than an SQS message may be", "delivery_id", j.ID, "notification", j.Rule, "bytes", len(body))
+			continue
+		}
+		bodies = append(bodies, body)
+	}
+	for _, batch := range batches(bodies) {
+		if err := h.send(ctx, queueURL, batch, retries); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SendMessageBatch takes at most 10 messages and 256 KiB in all.
+const (
+	maxBatchEntries = 10
+	maxBatchBytes   = 256 << 10
+)
+
+// batches splits bodies into SendMessageBatch calls' worth.
+func batches(bodies []string) [][]string {
+	var out [][]string
+	var cur []string
+	size := 0
+	for _, b := range bodies {
+		if len(cur) == maxBatchEntries || size+len(b) > maxBatchBytes {
+			out, cur, size = append(out, cur), nil, 0
+		}
+		cur, size = append(cur, b), size+len(b)
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// send sends one batch, sending entries SQS refused again up to retries times.
+func (h *Handler) send(ctx context.Context, queueURL string, bodies []string, retries int) error {
+	entries := make([]sqstypes.SendMessageBatchRequestEntry, len(bodies))
+	for i, b := range bodies {
+		entries[i] = sqstypes.SendMessageBatchRequestEntry{Id: aws.String(strconv.Itoa(i)), MessageBody: aws.String(b)}
+	}
+	for try := 0; len(entries) > 0; try++ {
+		out, err := h.Queue.SendMessageBatch(ctx, &sqs.SendMessageBatchInput{QueueUrl: aws.String(queueURL), Entries: entries})
+		if err != nil {
+			return fmt.Errorf("matcher: send %d jobs: %w", len(entries), err)
+		}
+		if len(out.Failed) == 0 {
+			return nil
+		}
+		if try == retries {
+			f := out.Failed[0]
+			return fmt.Errorf("matcher: SQS refused %d jobs after %d tries: %s: %s",
+				len(out.Failed), try+1, aws.ToString(f.Code), aws.ToString(f.Message))
+		}
+		failed := make(map[string]bool, len(out.Failed))
+		for _, f := range out.Failed {
+			failed[aws.ToString(f.Id)] = true
+		}
+		var again []sqstypes.SendMessageBatchRequestEntry
+		for _, e := range entries {
+			if failed[aws.ToString(e.Id)] {
+				again = append(again, e)
 			}
-			if len(out.Failed) == 0 {
-				break
-			}
-			if try == retries {
-				f := out.Failed[0]
-				return fmt.Errorf("matcher: SQS refused %d jobs after %d tries: %s: %s",
-					len(out.Failed), try+1, aws.ToString(f.Code), aws.ToString(f.Message))
-			}
-			failed := make(map[string]bool, len(out.Failed))
-			for _, f := range out.Failed {
-				failed[aws.ToString(f.Id)] = true
-			}
-			var again []sqstypes.SendMessageBatchRequestEntry
-			for _, e := range entries {
-				if failed[aws.ToString(e.Id)] {
-					again = append(again, e)
-				}
-			}
-			entries = again
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case <-time.After(time.Duration(50<<try) * time.Millisecond):
-			}
+		}
+		entries = again
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(50<<try) * time.Millisecond):
 		}
 	}
 	return nil

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -210,4 +212,36 @@ type discardQueue struct{}
 
 func (discardQueue) SendMessageBatch(context.Context, *sqs.SendMessageBatchInput, ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
 	return &sqs.SendMessageBatchOutput{}, nil
+}
+
+func TestBatchesRespectSQSLimits(t *testing.T) {
+	small := strings.Repeat("a", 100)
+	big := strings.Repeat("b", 100<<10) // 100 KiB
+	tests := []struct {
+		name   string
+		bodies []string
+		want   []int // messages per batch
+	}{
+		{"none", nil, nil},
+		{"ten fit one batch", slices.Repeat([]string{small}, 10), []int{10}},
+		{"eleventh starts another", slices.Repeat([]string{small}, 11), []int{10, 1}},
+		{"bytes split first", slices.Repeat([]string{big}, 5), []int{2, 2, 1}},
+		{"mixed", []string{big, small, big, small, big}, []int{4, 1}},
+	}
+	for _, tt := range tests {
+		var got []int
+		for _, b := range batches(tt.bodies) {
+			size := 0
+			for _, m := range b {
+				size += len(m)
+			}
+			if len(b) > maxBatchEntries || size > maxBatchBytes {
+				t.Errorf("%s: a batch of %d messages and %d bytes", tt.name, len(b), size)
+			}
+			got = append(got, len(b))
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%s: batches of %v, want %v", tt.name, got, tt.want)
+		}
+	}
 }
