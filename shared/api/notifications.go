@@ -65,6 +65,12 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, c auth.Caller) 
 		h.storeError(w, r, err, rule.Name)
 		return
 	}
+	if h.Journal != nil {
+		// A rule that once had this name may have left a run of failures behind.
+		if err := h.Journal.Healthy(r.Context(), c.Org, rule.Name); err != nil {
+			h.Log.ErrorContext(r.Context(), "resetting the rule's failures failed", "error", err)
+		}
+	}
 	h.Audit.Record(r.Context(), c.Org, actor(c), audit.Created, nil, &rule)
 	w.Header().Set("Location", "/v1/notifications/"+rule.Name)
 	writeJSON(w, http.StatusCreated, created{Rule: rule, Secret: rule.Secret})
