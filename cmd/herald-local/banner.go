@@ -25,7 +25,7 @@ Herald is running locally (up in %.1fs).
   Logs            %s
   Webhooks        plain http and loopback/private addresses are allowed here (never in AWS)
 
-Admin token for %s (valid 12h; herald-local token --role member prints a member's):
+Admin token for %s (valid 12h; go run ./cmd/herald-local token --role member prints a member's):
   %s
 
 Try it, in another terminal:

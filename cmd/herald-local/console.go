@@ -47,6 +47,9 @@ func (c *console) Handle(ctx context.Context, r slog.Record) error {
 	switch {
 	case r.Message == "request":
 		line = fmt.Sprintf("api      %s %s → %s", a["method"], a["path"], a["status"])
+		if why := a["reason"]; why != "" {
+			line += " (" + why + ")"
+		}
 	case r.Message == "matched":
 		line = fmt.Sprintf("matcher  %s %s of %s → %s email, %s webhook job(s)", a["event_type"], a["event_id"], a["org"], a["email_jobs"], a["webhook_jobs"])
 	case r.Message == "no rule matches":
@@ -61,7 +64,7 @@ func (c *console) Handle(ctx context.Context, r slog.Record) error {
 		}
 		line += ")"
 	case r.Level >= slog.LevelWarn:
-		line = fmt.Sprintf("%-8s %s: %s %s", a["function"], strings.ToLower(r.Level.String()), r.Message, firstOf(a["reason"], a["error"]))
+		line = fmt.Sprintf("%-8s %s: %s: %s", a["function"], strings.ToLower(r.Level.String()), r.Message, firstOf(a["reason"], a["error"]))
 	default:
 		return nil
 	}

@@ -64,7 +64,8 @@ func startStack(ctx context.Context, o stackOptions) (*stack, error) {
 	setDefaultEnv()
 	if url := os.Getenv("AWS_ENDPOINT_URL"); url != "" {
 		if err := motoserver.Wait(ctx, url, 10*time.Second); err != nil {
-			return nil, fmt.Errorf("AWS_ENDPOINT_URL=%s does not answer: %w", url, err)
+			return nil, fmt.Errorf("AWS_ENDPOINT_URL=%s does not answer (left over from an old .herald/dev.env? "+
+				"unset AWS_ENDPOINT_URL and herald-local starts its own emulator): %w", url, err)
 		}
 		s.AWSURL = url
 	} else {
@@ -90,6 +91,10 @@ func startStack(ctx context.Context, o stackOptions) (*stack, error) {
 	}
 	if s.Authority, err = localauth.Load(o.Dir); err != nil {
 		return nil, err
+	}
+	authLog := o.Log.With("function", "authorizer")
+	s.Authority.Rejected = func(r *http.Request, why string) {
+		authLog.Info("request", "method", r.Method, "path", r.URL.Path, "status", http.StatusUnauthorized, "reason", why)
 	}
 	if s.AdminToken, err = s.Authority.Issue(adminOf(o.Org), 12*time.Hour); err != nil {
 		return nil, err

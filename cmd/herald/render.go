@@ -76,7 +76,7 @@ func listTable(rules []notification.Rule) string {
 // deliveriesTable is a row per delivery attempt.
 func deliveriesTable(entries []delivery.Entry) string {
 	t := newTable()
-	t.AppendHeader(table.Row{"TIME", "OUTCOME", "ATTEMPT", "STATUS", "EVENT", "ERROR"})
+	t.AppendHeader(table.Row{"TIME", "DELIVERY", "OUTCOME", "ATTEMPT", "STATUS", "EVENT", "ERROR"})
 	for _, e := range entries {
 		outcome := string(e.Outcome)
 		if e.Test {
@@ -86,7 +86,7 @@ func deliveriesTable(entries []delivery.Entry) string {
 		if e.Status != 0 {
 			status = strconv.Itoa(e.Status)
 		}
-		t.AppendRow(table.Row{e.Time.UTC().Format(time.RFC3339), outcome, strconv.Itoa(e.Attempt), status,
+		t.AppendRow(table.Row{e.Time.UTC().Format(time.RFC3339), e.DeliveryID, outcome, strconv.Itoa(e.Attempt), status,
 			string(e.EventType) + " " + e.EventID, truncate(e.Error, maxErrorWidth)})
 	}
 	return render(t)

@@ -33,7 +33,11 @@ func (f *ruleFlags) register(fs *pflag.FlagSet, add bool) {
 	fs.StringVar(&f.webhookURL, "webhook-url", "", "the HTTPS `URL` a webhook notification posts to")
 	fs.StringArrayVar(&f.recipients, "email-recipient", nil, "an email `ADDRESS` to notify (repeat for more, up to 10)")
 	fs.StringArrayVar(&f.events, "event", nil, "an `EVENT` to notify about: login-success, login-failure or audit-events (repeat for more)")
-	fs.StringVar(&f.format, "format", "", "a webhook's message `FORMAT`: auto, generic, slack, teams, discord or googlechat (default auto)")
+	formatHelp := "a webhook's message `FORMAT`: auto, generic, slack, teams, discord or googlechat"
+	if add {
+		formatHelp += " (default auto: chosen from the URL's host)"
+	}
+	fs.StringVar(&f.format, "format", "", formatHelp)
 }
 
 func (f *ruleFlags) create(fs *pflag.FlagSet, name string) notification.Create {

@@ -94,7 +94,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(sw, r)
 	h.Log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.Int("status", sw.status), slog.Duration("duration", time.Since(start)))
+		slog.Int("status", sw.status), slog.Int64("duration_ms", time.Since(start).Milliseconds()))
 }
 
 type statusWriter struct {

@@ -35,6 +35,9 @@ const (
 type Authority struct {
 	key []byte
 	now func() time.Time
+	// Rejected, if set, hears of every request the authorizer turns away and why, since such
+	// a request never reaches the API and its logs.
+	Rejected func(r *http.Request, why string)
 }
 
 // Load reads the signing key from dir, creating dir and a new random key on first use.
@@ -129,12 +132,12 @@ func (a *Authority) Authorizer(next http.Handler, public func(*http.Request) boo
 		}
 		tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || tok == "" {
-			unauthorized(w, "")
+			a.reject(w, r, "no bearer token", "")
 			return
 		}
 		claims, err := a.Verify(strings.TrimSpace(tok))
 		if err != nil {
-			unauthorized(w, err.Error())
+			a.reject(w, r, err.Error(), err.Error())
 			return
 		}
 		rc := events.APIGatewayV2HTTPRequestContext{
@@ -150,6 +153,13 @@ func (a *Authority) Authorizer(next http.Handler, public func(*http.Request) boo
 		}
 		next.ServeHTTP(w, r.WithContext(lambdahttp.WithRequestContext(r.Context(), rc)))
 	})
+}
+
+func (a *Authority) reject(w http.ResponseWriter, r *http.Request, why, described string) {
+	if a.Rejected != nil {
+		a.Rejected(r, why)
+	}
+	unauthorized(w, described)
 }
 
 // unauthorized answers as API Gateway's JWT authorizer does.

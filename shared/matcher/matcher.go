@@ -50,7 +50,7 @@ type Handler struct {
 func (h *Handler) Handle(ctx context.Context, e events.EventBridgeEvent) error {
 	ev, err := event.Parse(event.Envelope{ID: e.ID, DetailType: e.DetailType, Source: e.Source, Time: e.Time, Detail: e.Detail})
 	if errors.Is(err, event.ErrMalformed) {
-		h.Log.ErrorContext(ctx, "dropping malformed event", "eventbridge_id", e.ID, "detail_type", e.DetailType, "reason", err.Error())
+		h.Log.ErrorContext(ctx, "dropping an event that cannot be processed", "eventbridge_id", e.ID, "detail_type", e.DetailType, "reason", err.Error())
 		return nil
 	}
 	if err != nil {

@@ -109,7 +109,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 
 // process handles one message and reports whether it is done (true) or should come back (false).
 func (h *Handler) process(ctx context.Context, m events.SQSMessage) bool {
-	log := h.Logger.With("message_id", m.MessageId)
+	log := h.Logger.With("sqs_message_id", m.MessageId)
 	var job delivery.Job
 	if err := json.Unmarshal([]byte(m.Body), &job); err != nil || job.ID == "" || job.Org == "" || job.Rule == "" {
 		// Nothing will ever make it readable: drop it, loudly.
