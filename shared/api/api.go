@@ -41,6 +41,7 @@ type Handler struct {
 	// Journal and Deliverers (by rule type) make test sends and redeliveries; Audit publishes
 	// every change to the bus.
 	Journal    Journal
+	Dedup      Settler // the senders' claims: a redelivery closes its delivery id
 	Deliverers map[notification.Type]Deliverer
 	Audit      *audit.Trail
 	Policy     notification.Policy

@@ -158,6 +158,7 @@ func newServer(t *testing.T, configure ...func(h *api.Handler, st *store.Rules))
 		Rules:      st,
 		Deliveries: journal,
 		Journal:    journal,
+		Dedup:      &delivery.Claims{DB: db, Table: st.Table},
 		Deliverers: map[notification.Type]api.Deliverer{
 			// Receivers in these tests listen on 127.0.0.1.
 			notification.Webhook: &sender.Webhook{Client: webhook.NewClient(webhook.Options{AllowPrivate: true, Timeout: 5 * time.Second})},

@@ -22,6 +22,11 @@ type Deliverer interface {
 	Deliver(ctx context.Context, rule notification.Rule, job delivery.Job) delivery.Attempt
 }
 
+// Settler closes a delivery id for good, so the job still queued for it is not sent again.
+type Settler interface {
+	Settle(ctx context.Context, id string, o delivery.Outcome) error
+}
+
 // Journal is the part of the delivery log that test sends and redeliveries write.
 type Journal interface {
 	Begin(ctx context.Context, org, rule, id string, ev event.Event) (int, error)
@@ -95,6 +100,13 @@ func (h *Handler) redeliver(w http.ResponseWriter, r *http.Request, c auth.Calle
 	if res.Outcome == delivery.Delivered {
 		if err := h.Journal.Healthy(r.Context(), c.Org, rule.Name); err != nil {
 			h.Log.ErrorContext(r.Context(), "resetting the rule's failures failed", "error", err)
+		}
+		// A job for this delivery may still be waiting in the queue for its next retry: it must
+		// find the delivery done, not send it a second time.
+		if h.Dedup != nil {
+			if err := h.Dedup.Settle(r.Context(), id, delivery.Delivered); err != nil {
+				h.Log.ErrorContext(r.Context(), "settling the redelivered delivery failed", "delivery_id", id, "error", err)
+			}
 		}
 	}
 	writeJSON(w, http.StatusOK, res)

@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/heraldhq/herald/shared/api"
 	"github.com/heraldhq/herald/shared/audit"
+	"github.com/heraldhq/herald/shared/delivery"
 	"github.com/heraldhq/herald/shared/notification"
 	"github.com/heraldhq/herald/shared/sender"
 	"github.com/heraldhq/herald/shared/store"
@@ -158,6 +161,11 @@ func TestRedeliver(t *testing.T) {
 	s.get(t, acmeAdmin, deliveriesPath("hook")).decode(t, &log)
 	if len(log.Deliveries) != 2 || log.Deliveries[0].Attempt != 2 || log.Deliveries[0].DeliveryID != first.DeliveryID {
 		t.Errorf("delivery log = %+v", log)
+	}
+	// The job a sender may still hold for this delivery will find it done.
+	claims := &delivery.Claims{DB: s.store.DB.(delivery.ClaimDB), Table: s.store.Table}
+	if err := claims.Claim(context.Background(), first.DeliveryID); !errors.Is(err, delivery.ErrClaimed) {
+		t.Errorf("claiming a redelivered delivery = %v, want ErrClaimed", err)
 	}
 	s.do(t, request{token: acmeAdmin, method: http.MethodPost, path: deliveriesPath("hook") + "/dlv_unknown/redeliver"}).wantError(t, http.StatusNotFound, "not_found")
 	s.do(t, request{token: globexAdmin, method: http.MethodPost, path: deliveriesPath("hook") + "/" + first.DeliveryID + "/redeliver"}).wantError(t, http.StatusNotFound, "not_found")

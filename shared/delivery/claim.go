@@ -42,8 +42,13 @@ type Claims struct {
 	Now   func() time.Time
 }
 
-// ErrClaimed means the delivery id is already delivered, failed for good, or being sent.
-var ErrClaimed = errors.New("delivery already claimed")
+// Claim errors.
+var (
+	// ErrClaimed means the delivery id was delivered or failed for good: never send it again.
+	ErrClaimed = errors.New("delivery already done")
+	// ErrBusy means another sender holds the id now; try again once its lease has run out.
+	ErrBusy = errors.New("delivery being sent by another sender")
+)
 
 func claimKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{
@@ -72,10 +77,11 @@ func (c *Claims) Claim(ctx context.Context, id string) error {
 	item["lease_until"] = &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(lease).Unix(), 10)}
 	item[topology.TTLAttribute] = &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(ClaimRetention).Unix(), 10)}
 	_, err := c.DB.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:                aws.String(c.Table),
-		Item:                     item,
-		ConditionExpression:      aws.String("attribute_not_exists(PK) OR #s = :retrying OR (#s = :sending AND lease_until < :now)"),
-		ExpressionAttributeNames: map[string]string{"#s": "state"},
+		TableName:                           aws.String(c.Table),
+		Item:                                item,
+		ConditionExpression:                 aws.String("attribute_not_exists(PK) OR #s = :retrying OR (#s = :sending AND lease_until < :now)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		ExpressionAttributeNames:            map[string]string{"#s": "state"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{
 			":retrying": &types.AttributeValueMemberS{Value: stateRetrying},
 			":sending":  &types.AttributeValueMemberS{Value: stateSending},
@@ -84,6 +90,10 @@ func (c *Claims) Claim(ctx context.Context, id string) error {
 	})
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
+		// Only a settled delivery is done; one being sent may still fail and need this job.
+		if s, ok := ccf.Item["state"].(*types.AttributeValueMemberS); ok && s.Value == stateSending {
+			return fmt.Errorf("delivery: claim %s: %w", id, ErrBusy)
+		}
 		return fmt.Errorf("delivery: claim %s: %w", id, ErrClaimed)
 	}
 	if err != nil {
@@ -103,11 +113,14 @@ func (c *Claims) Settle(ctx context.Context, id string, o Outcome) error {
 		state = stateFailed
 	}
 	_, err := c.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 aws.String(c.Table),
-		Key:                       claimKey(id),
-		UpdateExpression:          aws.String("SET #s = :s REMOVE lease_until"),
-		ExpressionAttributeNames:  map[string]string{"#s": "state"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":s": &types.AttributeValueMemberS{Value: state}},
+		TableName:                aws.String(c.Table),
+		Key:                      claimKey(id),
+		UpdateExpression:         aws.String("SET #s = :s, expires_at = if_not_exists(expires_at, :exp) REMOVE lease_until"),
+		ExpressionAttributeNames: map[string]string{"#s": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":s":   &types.AttributeValueMemberS{Value: state},
+			":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(c.now().Add(ClaimRetention).Unix(), 10)},
+		},
 	})
 	if err != nil {
 		return fmt.Errorf("delivery: settle %s as %s: %w", id, o, err)

@@ -39,8 +39,8 @@ func TestClaims(t *testing.T) {
 	if err := c.Claim(ctx, "d1"); err != nil {
 		t.Fatalf("first claim: %v", err)
 	}
-	if err := c.Claim(ctx, "d1"); !errors.Is(err, ErrClaimed) {
-		t.Fatalf("claim while another sender holds it = %v, want ErrClaimed", err)
+	if err := c.Claim(ctx, "d1"); !errors.Is(err, ErrBusy) {
+		t.Fatalf("claim while another sender holds it = %v, want ErrBusy", err)
 	}
 	if err := c.Settle(ctx, "d1", Retrying); err != nil {
 		t.Fatal(err)
@@ -70,8 +70,8 @@ func TestClaims(t *testing.T) {
 		t.Fatal(err)
 	}
 	now = now.Add(30 * time.Second)
-	if err := c.Claim(ctx, "d3"); !errors.Is(err, ErrClaimed) {
-		t.Errorf("claim within the lease = %v, want ErrClaimed", err)
+	if err := c.Claim(ctx, "d3"); !errors.Is(err, ErrBusy) {
+		t.Errorf("claim within the lease = %v, want ErrBusy", err)
 	}
 	now = now.Add(31 * time.Second)
 	if err := c.Claim(ctx, "d3"); err != nil {

@@ -49,4 +49,7 @@ type Attempt struct {
 	MessageID  string        // SES's message id, for email
 	Error      string        // short, human, and free of secrets
 	RetryAfter time.Duration // the receiver's Retry-After, if any
+	// Platform marks a failure of the deployment (SES setup, permissions), not of the rule's
+	// destination: it never counts towards turning the rule off.
+	Platform bool
 }

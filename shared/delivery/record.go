@@ -18,6 +18,29 @@ import (
 // ErrUnknown means the log has no delivery of that id for the rule (or it has expired).
 var ErrUnknown = errors.New("delivery: no such delivery")
 
+// Keep stores ev under id without counting an attempt, so a delivery that was skipped (the rule
+// was off) can still be sent later on request.
+func (l *Log) Keep(ctx context.Context, org, rule, id string, ev event.Event) error {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("delivery: marshal event of %s: %w", id, err)
+	}
+	_, err = l.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName:                aws.String(l.Table),
+		Key:                      key(org, rule, recordPrefix+id),
+		UpdateExpression:         aws.String("SET #ev = :ev, expires_at = :exp"),
+		ExpressionAttributeNames: map[string]string{"#ev": "event"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":ev":  &types.AttributeValueMemberS{Value: string(b)},
+			":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Now().Add(LogRetention).Unix(), 10)},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("delivery: keep event of %s: %w", id, err)
+	}
+	return nil
+}
+
 // Begin notes that an attempt to deliver ev to org's rule under id starts, keeping ev so the
 // delivery can be sent again later, and returns the attempt's number (1 for the first).
 func (l *Log) Begin(ctx context.Context, org, rule, id string, ev event.Event) (int, error) {

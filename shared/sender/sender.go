@@ -46,6 +46,7 @@ type Claims interface {
 type Recorder interface {
 	Record(ctx context.Context, e delivery.Entry) error
 	Begin(ctx context.Context, org, rule, id string, ev event.Event) (int, error)
+	Keep(ctx context.Context, org, rule, id string, ev event.Event) error
 	FinalFailure(ctx context.Context, org, rule string) (int, error)
 	Healthy(ctx context.Context, org, rule string) error
 }
@@ -132,6 +133,10 @@ func (h *Handler) process(ctx context.Context, m events.SQSMessage) bool {
 		log.Error("reading the rule failed; will retry", "error", err)
 		return h.retryLater(ctx, log, m, attempt, 0)
 	case !rule.Enabled:
+		// Kept, so an admin can redeliver it once the rule is back on.
+		if err := h.Log.Keep(ctx, job.Org, job.Rule, job.ID, job.Event); err != nil {
+			log.Error("keeping the skipped event failed", "error", err)
+		}
 		h.record(ctx, log, entry, delivery.Skipped, "the notification is disabled")
 		return true
 	case rule.Type != h.Type:
@@ -140,8 +145,12 @@ func (h *Handler) process(ctx context.Context, m events.SQSMessage) bool {
 	}
 
 	if err := h.Claims.Claim(ctx, job.ID); errors.Is(err, delivery.ErrClaimed) {
-		h.record(ctx, log, entry, delivery.Duplicate, "already delivered or being delivered")
+		h.record(ctx, log, entry, delivery.Duplicate, "already delivered")
 		return true
+	} else if errors.Is(err, delivery.ErrBusy) {
+		// A copy of this job is being sent right now; if that fails, this one is the retry.
+		log.Info("another sender is delivering this job; will look again later")
+		return h.retryLater(ctx, log, m, attempt, 0)
 	} else if err != nil {
 		log.Error("claiming the delivery failed; will retry", "error", err)
 		return h.retryLater(ctx, log, m, attempt, 0)
@@ -170,7 +179,9 @@ func (h *Handler) process(ctx context.Context, m events.SQSMessage) bool {
 		log.Error("settling the claim failed", "error", err)
 	}
 	h.record(ctx, log, entry, outcome, a.Error)
-	h.health(ctx, log, rule, outcome)
+	if !a.Platform {
+		h.health(ctx, log, rule, outcome)
+	}
 	switch outcome {
 	case delivery.Delivered, delivery.Failed:
 		return true

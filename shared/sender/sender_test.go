@@ -76,6 +76,8 @@ func (f *fakeLog) Begin(_ context.Context, org, rule, id string, _ event.Event) 
 	return f.attempts[id], nil
 }
 
+func (f *fakeLog) Keep(context.Context, string, string, string, event.Event) error { return nil }
+
 func (f *fakeLog) FinalFailure(context.Context, string, string) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -255,5 +257,22 @@ func TestAutoDisableAfterFiveFinalFailures(t *testing.T) {
 	}
 	if len(pub.events) != 1 || pub.events[0].Action != audit.AutoDisabled || pub.events[0].Actor.ID != "herald" || pub.events[0].Target.Name != "hook" {
 		t.Errorf("audit events = %+v", pub.events)
+	}
+}
+
+func TestPlatformFailuresNeverDisable(t *testing.T) {
+	log, dis := &fakeLog{}, &fakeDisabler{}
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h := &Handler{Type: notification.Email, Log: log, Queue: &fakeQueue{}, QueueURL: "q",
+		Rules:     fakeRules{"mail": {Org: "org_a", Name: "mail", Type: notification.Email, Enabled: true}},
+		Claims:    &fakeClaims{claimed: map[string]bool{}, settled: map[string]delivery.Outcome{}},
+		Disabler:  dis,
+		Deliverer: fakeDeliverer{delivery.Attempt{Outcome: delivery.Failed, Error: "no sender address", Platform: true}},
+		Logger:    quiet}
+	for i := range 2 * AutoDisableAfter {
+		h.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{msg(t, strconv.Itoa(i), "mail", 1)}})
+	}
+	if len(dis.disabled) != 0 || log.failures != 0 {
+		t.Errorf("deployment failures counted against the rule: %d failures, disabled %v", log.failures, dis.disabled)
 	}
 }

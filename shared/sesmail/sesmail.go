@@ -71,7 +71,7 @@ func (s *Sender) Deliver(ctx context.Context, rule notification.Rule, job delive
 		return delivery.Attempt{Outcome: delivery.Failed, Error: "the notification has no email recipients"}
 	}
 	if s.From == "" {
-		return delivery.Attempt{Outcome: delivery.Failed, Error: "this deployment has no sender address for email (HERALD_EMAIL_FROM)"}
+		return delivery.Attempt{Outcome: delivery.Failed, Error: "this deployment has no sender address for email (HERALD_EMAIL_FROM)", Platform: true}
 	}
 	org, name := firstOf(job.Org, rule.Org), firstOf(rule.Name, job.Rule)
 	email, err := render.RenderEmail(render.Message{
@@ -183,6 +183,11 @@ func classify(err error) delivery.Attempt {
 	fail := func(status int, msg string) delivery.Attempt {
 		return delivery.Attempt{Outcome: delivery.Failed, Status: status, Error: msg}
 	}
+	// The deployment's SES setup is wrong: retried (the dead-letter queue and its alarm catch
+	// it if nobody fixes it) and never held against the customer's rule.
+	platform := func(status int, msg string) delivery.Attempt {
+		return delivery.Attempt{Outcome: delivery.Retrying, Status: status, Error: msg, Platform: true}
+	}
 
 	var status int
 	var re interface{ HTTPStatusCode() int } // *smithyhttp.ResponseError, *awshttp.ResponseError
@@ -211,15 +216,15 @@ func classify(err error) delivery.Attempt {
 	case errors.As(err, &rejected):
 		return fail(status, "SES rejected the message"+detail(rejected.ErrorMessage()))
 	case errors.As(err, &mailFrom):
-		return fail(status, "the sender's MAIL FROM domain is not verified in SES"+detail(mailFrom.ErrorMessage()))
+		return platform(status, "the sender's MAIL FROM domain is not verified in SES"+detail(mailFrom.ErrorMessage()))
 	case errors.As(err, &suspended):
-		return fail(status, "the SES account is suspended"+detail(suspended.ErrorMessage()))
+		return platform(status, "the SES account is suspended"+detail(suspended.ErrorMessage()))
 	case errors.As(err, &paused):
-		return fail(status, "sending is paused for the SES account or configuration set"+detail(paused.ErrorMessage()))
+		return platform(status, "sending is paused for the SES account or configuration set"+detail(paused.ErrorMessage()))
 	case errors.As(err, &badRequest):
 		return fail(status, "SES refused the request"+detail(badRequest.ErrorMessage()))
 	case errors.As(err, &notFound):
-		return fail(status, "SES could not find a resource the message needs"+detail(notFound.ErrorMessage()))
+		return platform(status, "SES could not find a resource the message needs"+detail(notFound.ErrorMessage()))
 	case errors.As(err, &internal):
 		return retry(status, "SES had an internal error")
 	case errors.As(err, &invalidParams):
@@ -238,6 +243,8 @@ func classify(err error) delivery.Attempt {
 		return retry(status, fmt.Sprintf("SES answered %d", status))
 	case status == 408:
 		return retry(status, "SES timed out reading the request")
+	case status == 401 || status == 403:
+		return platform(status, "this deployment may not send through SES"+detail(codeMessage(api)))
 	case status >= 400:
 		msg := fmt.Sprintf("SES refused the request (%d)", status)
 		if isAPI {

@@ -60,12 +60,13 @@ func opError(err error) error {
 func TestDeliverOutcomes(t *testing.T) {
 	refused := &net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}
 	cases := []struct {
-		name    string
-		out     *sesv2.SendEmailOutput
-		err     error
-		outcome delivery.Outcome
-		status  int
-		msg     string // the attempt's error, or its start when it ends with "…"
+		name     string
+		out      *sesv2.SendEmailOutput
+		err      error
+		outcome  delivery.Outcome
+		platform bool
+		status   int
+		msg      string // the attempt's error, or its start when it ends with "…"
 	}{
 		{name: "accepted", out: &sesv2.SendEmailOutput{MessageId: aws.String("0100018c-5e1f-7a2b")},
 			outcome: delivery.Delivered},
@@ -99,15 +100,15 @@ func TestDeliverOutcomes(t *testing.T) {
 		{name: "bad request", err: sdkError(400, &types.BadRequestException{Message: aws.String("Missing final '@domain'")}),
 			outcome: delivery.Failed, status: 400, msg: "SES refused the request: Missing final '@domain'"},
 		{name: "MAIL FROM not verified", err: sdkError(400, &types.MailFromDomainNotVerifiedException{Message: aws.String("bounce.herald.example")}),
-			outcome: delivery.Failed, status: 400, msg: "the sender's MAIL FROM domain is not verified in SES: bounce.herald.example"},
+			outcome: delivery.Retrying, platform: true, status: 400, msg: "the sender's MAIL FROM domain is not verified in SES: bounce.herald.example"},
 		{name: "account suspended", err: sdkError(400, &types.AccountSuspendedException{}),
-			outcome: delivery.Failed, status: 400, msg: "the SES account is suspended"},
+			outcome: delivery.Retrying, platform: true, status: 400, msg: "the SES account is suspended"},
 		{name: "sending paused", err: sdkError(400, &types.SendingPausedException{Message: aws.String("Sending is paused for this account.")}),
-			outcome: delivery.Failed, status: 400, msg: "sending is paused for the SES account or configuration set: Sending is paused for this account."},
+			outcome: delivery.Retrying, platform: true, status: 400, msg: "sending is paused for the SES account or configuration set: Sending is paused for this account."},
 		{name: "configuration set not found", err: sdkError(404, &types.NotFoundException{Message: aws.String("Configuration set <herald> does not exist.")}),
-			outcome: delivery.Failed, status: 404, msg: "SES could not find a resource the message needs: Configuration set <herald> does not exist."},
+			outcome: delivery.Retrying, platform: true, status: 404, msg: "SES could not find a resource the message needs: Configuration set <herald> does not exist."},
 		{name: "access denied", err: sdkError(403, &smithy.GenericAPIError{Code: "AccessDeniedException", Message: "User is not authorized to perform ses:SendEmail"}),
-			outcome: delivery.Failed, status: 403, msg: "SES refused the request (403): AccessDeniedException: User is not authorized to perform ses:SendEmail"},
+			outcome: delivery.Retrying, platform: true, status: 403, msg: "this deployment may not send through SES: AccessDeniedException: User is not authorized to perform ses:SendEmail"},
 		{name: "client-side validation", err: opError(smithy.InvalidParamsError{Context: "SendEmailInput"}),
 			outcome: delivery.Failed, msg: "invalid SES request…"},
 		{name: "long message", err: sdkError(400, &types.MessageRejected{Message: aws.String(strings.Repeat("x", 1000))}),
@@ -120,6 +121,9 @@ func TestDeliverOutcomes(t *testing.T) {
 			a := (&Sender{SES: f, From: "notifications@herald.example"}).Deliver(context.Background(), rule, jobFor(rule, loginFailure()))
 			if len(f.calls) != 1 {
 				t.Fatalf("SendEmail called %d times, want 1", len(f.calls))
+			}
+			if a.Platform != c.platform {
+				t.Errorf("Platform = %v, want %v: a deployment problem must not count against the rule", a.Platform, c.platform)
 			}
 			if a.Outcome != c.outcome || a.Status != c.status {
 				t.Fatalf("Deliver = %+v, want %s with status %d", a, c.outcome, c.status)

@@ -57,6 +57,7 @@ func API(cfg aws.Config, env *envconf.Env, log *slog.Logger) (*api.Handler, erro
 		Rules:      &store.Rules{DB: db, Table: table},
 		Deliveries: journal,
 		Journal:    journal,
+		Dedup:      &delivery.Claims{DB: db, Table: table, Lease: claimLease},
 		Deliverers: map[notification.Type]api.Deliverer{
 			notification.Webhook: webhookDeliverer(env),
 			notification.Email:   emailDeliverer(cfg, env, false),
