@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/heraldhq/herald/shared/apiclient"
 	"github.com/heraldhq/herald/shared/awstest"
+	"github.com/heraldhq/herald/shared/localauth"
 	"github.com/heraldhq/herald/shared/topology"
 )
 
@@ -100,5 +102,30 @@ func TestTokenCommand(t *testing.T) {
 	root.SetArgs([]string{"token", "--dir", dir, "--role", "owner"})
 	if err := root.Execute(); err == nil || !strings.Contains(errOut.String(), "admin or member") {
 		t.Errorf("--role owner: %v %q", err, errOut.String())
+	}
+}
+
+func TestLocalSessionOnlyForLoopback(t *testing.T) {
+	a, err := localauth.Load(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := localSession(a, "org_acme")
+	for _, tc := range []struct {
+		host, remote string
+		want         int
+	}{
+		{"127.0.0.1:8080", "127.0.0.1:50000", 200},
+		{"localhost:8080", "[::1]:50000", 200},
+		{"evil.example:8080", "127.0.0.1:50000", 403}, // DNS rebinding
+		{"127.0.0.1:8080", "192.168.1.20:50000", 403}, // another machine, with --addr 0.0.0.0
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/local/session", nil)
+		r.Host, r.RemoteAddr = tc.host, tc.remote
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != tc.want {
+			t.Errorf("Host %s from %s: %d, want %d", tc.host, tc.remote, w.Code, tc.want)
+		}
 	}
 }

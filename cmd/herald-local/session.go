@@ -2,7 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -14,6 +16,12 @@ import (
 // no such route and offers only token sign-in.
 func localSession(a *localauth.Authority, org string) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Only for a browser on this machine that asked this server by a loopback name: a page
+		// elsewhere that rebinds its own host name to 127.0.0.1 gets nothing.
+		if !loopbackHost(r.Host) || !loopbackAddr(r.RemoteAddr) {
+			http.Error(w, "the local sign-in is only for this machine", http.StatusForbidden)
+			return
+		}
 		tok, err := a.Issue(adminOf(org), 12*time.Hour)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
@@ -28,4 +36,21 @@ func localSession(a *localauth.Authority, org string) http.Handler {
 // adminOf is the local stack's admin of org.
 func adminOf(org string) localauth.Identity {
 	return localauth.Identity{Org: org, Role: "admin", Email: "admin@" + strings.TrimPrefix(org, "org_") + ".test"}
+}
+
+func loopbackHost(hostport string) bool {
+	host, _, err := net.SplitHostPort(hostport)
+	if err != nil {
+		host = hostport
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.IsLoopback()
+}
+
+func loopbackAddr(remote string) bool {
+	ap, err := netip.ParseAddrPort(remote)
+	return err == nil && ap.Addr().Unmap().IsLoopback()
 }

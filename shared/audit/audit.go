@@ -118,6 +118,12 @@ func Changes(before, after *notification.Rule) map[string]Change {
 	if before != nil && after != nil && before.Secret != after.Secret {
 		out["secret"] = Change{From: "[redacted]", To: "[redacted]"}
 	}
+	if before != nil && after != nil && before.WebhookURL != after.WebhookURL {
+		if _, shown := out["webhook_url"]; !shown {
+			// Only the masked part changed: say so, or repointing a webhook would go unheard.
+			out["webhook_url"] = Change{From: notification.RedactURL(before.WebhookURL), To: notification.RedactURL(after.WebhookURL) + " (token changed)"}
+		}
+	}
 	return out
 }
 

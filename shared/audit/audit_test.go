@@ -66,3 +66,19 @@ func TestRecord(t *testing.T) {
 	var nilTrail *Trail
 	nilTrail.Record(context.Background(), "org_a", who, Created, nil, r) // no bus configured: no panic
 }
+
+func TestTokenOnlyURLChangeIsAudited(t *testing.T) {
+	before := &notification.Rule{Name: "hook", Type: notification.Webhook, Enabled: true, Events: []event.Type{event.LoginFailure},
+		WebhookURL: "https://hooks.slack.com/services/T1/B1/TOKENA", Format: notification.FormatAuto}
+	after := *before
+	after.WebhookURL = "https://hooks.slack.com/services/T1/B1/TOKENB"
+	c := &capture{}
+	(&Trail{Publisher: c, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}).Record(context.Background(), "org_a", event.Person{ID: "u"}, Updated, before, &after)
+	if len(c.events) != 1 {
+		t.Fatal("repointing a webhook (only its token changed) was not audited")
+	}
+	got := string(c.events[0].Changes)
+	if !strings.Contains(got, "token changed") || strings.Contains(got, "TOKENA") || strings.Contains(got, "TOKENB") {
+		t.Errorf("changes = %s", got)
+	}
+}

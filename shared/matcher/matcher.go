@@ -232,5 +232,9 @@ func encodeJob(j delivery.Job, ev []byte) (string, error) {
 	b.WriteString(`,"event":`)
 	b.Write(ev)
 	b.WriteByte('}')
-	return b.String(), nil
+	return sqsSafe.Replace(b.String()), nil
 }
+
+// sqsSafe escapes the two characters JSON allows raw but SQS refuses in a message, so an event
+// carrying one (in a user agent, say) cannot keep every rule from hearing of it.
+var sqsSafe = strings.NewReplacer("\uFFFE", `\ufffe`, "\uFFFF", `\uffff`)

@@ -245,3 +245,29 @@ func TestBatchesRespectSQSLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestJobsAreSafeForSQS(t *testing.T) {
+	q := &fakeQueue{}
+	h := &Handler{Rules: &fakeRules{rules: rules(1)}, Queue: q, EmailQueueURL: "email", WebhookQueueURL: "hook", Log: quiet}
+	var raw *sqs.SendMessageBatchInput
+	h.Queue = queueFunc(func(in *sqs.SendMessageBatchInput) { raw = in })
+	err := h.Handle(context.Background(), ebEvent(event.DetailLoginFailed, `{"org_id":"org_a","event_id":"e","client":{"user_agent":"evil\uffff\ufffe"}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := aws.ToString(raw.Entries[0].MessageBody)
+	if strings.ContainsAny(body, "\uFFFE\uFFFF") {
+		t.Errorf("body holds characters SQS refuses: %q", body)
+	}
+	var j delivery.Job
+	if err := json.Unmarshal([]byte(body), &j); err != nil || j.Event.Client.UserAgent != "evil\uffff\ufffe" {
+		t.Errorf("the escaped body does not decode to the event: %v %+v", err, j.Event.Client)
+	}
+}
+
+type queueFunc func(*sqs.SendMessageBatchInput)
+
+func (f queueFunc) SendMessageBatch(_ context.Context, in *sqs.SendMessageBatchInput, _ ...func(*sqs.Options)) (*sqs.SendMessageBatchOutput, error) {
+	f(in)
+	return &sqs.SendMessageBatchOutput{}, nil
+}

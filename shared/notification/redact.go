@@ -40,13 +40,10 @@ func RedactURL(raw string) string {
 		keep = min(keep, 1)
 	case FormatGoogleChat: // /v1/spaces/<space>/messages?key=…&token=… (query already masked)
 	default:
-		// A generic URL may still carry a token in its path; mask long opaque segments.
-		for i, s := range segs {
-			if looksLikeToken(s) {
-				keep = min(keep, i)
-				break
-			}
-		}
+		// Many webhook URLs are their own credential (/hooks/catch/123/abc,
+		// /webhook/my-secret-path): keep the first segment, to tell endpoints apart, and mask
+		// the rest.
+		keep = min(keep, 1)
 	}
 	for i := keep; i < len(segs); i++ {
 		if segs[i] != "" {
@@ -58,21 +55,4 @@ func RedactURL(raw string) string {
 		u.RawPath = ""
 	}
 	return strings.ReplaceAll(u.String(), "%2A", "*")
-}
-
-// looksLikeToken reports whether a path segment is long and mixes letters and digits, as keys do.
-func looksLikeToken(s string) bool {
-	if len(s) < 16 {
-		return false
-	}
-	var letters, digits bool
-	for _, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			digits = true
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
-			letters = true
-		}
-	}
-	return letters && digits
 }

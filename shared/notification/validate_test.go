@@ -198,8 +198,11 @@ func TestRedactURL(t *testing.T) {
 		{"https://discord.com/api/webhooks/123456/tok-en_secret", "https://discord.com/api/webhooks/123456/****"},
 		{"https://chat.googleapis.com/v1/spaces/AAA/messages?key=k1&token=t1", "https://chat.googleapis.com/v1/spaces/AAA/messages?key=****&token=****"},
 		{"https://acme.webhook.office.com/webhookb2/g1@g2/IncomingWebhook/abc123/g3", "https://acme.webhook.office.com/webhookb2/****/****/****/****"},
-		{"https://example.test/hooks/herald", "https://example.test/hooks/herald"},
+		{"https://example.test/hooks/herald", "https://example.test/hooks/****"},
 		{"https://example.test/hooks/a1b2c3d4e5f6g7h8i9/x", "https://example.test/hooks/****/****"},
+		{"https://hooks.zapier.com/hooks/catch/1234567/3abcdef", "https://hooks.zapier.com/hooks/****/****/****"},
+		{"https://n8n.example.com/webhook/my-secret-path-token", "https://n8n.example.com/webhook/****"},
+		{"https://example.test/", "https://example.test/"},
 		{"https://example.test/h?sig=abc", "https://example.test/h?sig=****"},
 		{"", ""},
 	}

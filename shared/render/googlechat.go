@@ -64,7 +64,7 @@ func googleChat(s summary) chatBody {
 		sub = "org " + s.Org + " · rule " + s.Rule
 	}
 	return chatBody{
-		Text: truncate(s.Headline, cardTextMax),
+		Text: chatPlain.Replace(truncate(s.Headline, cardTextMax)),
 		CardsV2: []chatCard{{
 			CardID: "herald-" + s.DeliveryID,
 			Card: chatCardBody{
@@ -90,3 +90,7 @@ func chatFacts(fs []fact) []chatWidget {
 // chatEscape escapes the characters Chat's card HTML gives meaning to; quotes stay as they
 // are, since card text is never an attribute.
 var chatEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace
+
+// chatPlain keeps the top-level text, which Chat reads for mentions (<users/all>) and links
+// (<https://x|text>), from carrying either: angle brackets become look-alike quotes.
+var chatPlain = strings.NewReplacer("<", "‹", ">", "›")

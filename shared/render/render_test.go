@@ -275,7 +275,19 @@ func TestEscaping(t *testing.T) {
 		t.Errorf("Discord allowed_mentions = %+v, want no parsed mentions", db.AllowedMentions)
 	}
 
+	var tb teamsBody
+	decode(t, notification.FormatTeams, message(e, "r"), &tb)
+	card := tb.Attachments[0].Content
+	if v := card.Body[1].Facts[0].Value; v != `\[reset MFA\](https://evil.test) @everyone` {
+		t.Errorf("Teams user = %q, want the link escaped", v)
+	}
+
 	var cb chatBody
+	e.User = &event.Person{Email: "<users/all>"}
+	decode(t, notification.FormatGoogleChat, message(e, "r"), &cb)
+	if strings.ContainsAny(cb.Text, "<>") {
+		t.Errorf("Google Chat text %q can mention or link", cb.Text)
+	}
 	decode(t, notification.FormatGoogleChat, m, &cb)
 	for _, sec := range cb.CardsV2[0].Card.Sections {
 		for _, w := range sec.Widgets {

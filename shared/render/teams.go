@@ -1,5 +1,7 @@
 package render
 
+import "strings"
+
 // Teams has no per-field limits, only a ~28 KB message; these keep a card readable and small.
 const (
 	cardTitleMax = 256
@@ -51,7 +53,7 @@ type teamsFact struct {
 func teams(s summary) teamsBody {
 	body := []teamsElement{{
 		Type:   "TextBlock",
-		Text:   truncate(s.Headline, cardTitleMax),
+		Text:   teamsHeadline(s.Headline),
 		Weight: "bolder",
 		Size:   "medium",
 		Color:  teamsColor(s.Kind),
@@ -62,7 +64,7 @@ func teams(s summary) teamsBody {
 	}
 	if s.Reason != "" {
 		body = append(body, teamsElement{
-			Type: "TextBlock", Text: truncate("Reason: "+s.Reason, cardTextMax), Color: "attention", Wrap: true,
+			Type: "TextBlock", Text: "Reason: " + teamsEscape(s.Reason, cardTextMax-len("Reason: ")), Color: "attention", Wrap: true,
 		})
 	}
 	if len(s.Changes) > 0 {
@@ -89,7 +91,7 @@ func teams(s summary) teamsBody {
 func teamsFactSet(fs []fact) teamsElement {
 	facts := make([]teamsFact, len(fs))
 	for i, f := range fs {
-		facts[i] = teamsFact{truncate(f.Label, cardTitleMax), truncate(f.Value, cardValueMax)}
+		facts[i] = teamsFact{teamsEscape(f.Label, cardTitleMax), teamsEscape(f.Value, cardValueMax)}
 	}
 	return teamsElement{Type: "FactSet", Facts: facts}
 }
@@ -102,4 +104,24 @@ func teamsColor(k kind) string {
 		return "good"
 	}
 	return "accent"
+}
+
+// teamsEscape keeps event text from becoming Adaptive Card markdown (a user named
+// "[Reset MFA](https://evil.example)" must not turn into a link).
+func teamsEscape(s string, max int) string {
+	return cutEscaped(s, max, func(r rune) string {
+		if strings.ContainsRune("\\*_[]`~", r) {
+			return "\\" + string(r)
+		}
+		return ""
+	})
+}
+
+// teamsHeadline escapes the headline but for Herald's own test marker.
+func teamsHeadline(h string) string {
+	const marker = "[TEST] "
+	if rest, ok := strings.CutPrefix(h, marker); ok {
+		return marker + teamsEscape(rest, cardTitleMax-len(marker))
+	}
+	return teamsEscape(h, cardTitleMax)
 }

@@ -80,7 +80,7 @@ func TestPostClassification(t *testing.T) {
 		{name: "500", handler: reply(500, "<h1>Internal\nServer Error</h1>"), status: 500, outcome: Retry,
 			err: "status 500: <h1>Internal Server Error</h1>"},
 		{name: "503 Retry-After huge", handler: reply(503, "", "Retry-After", "999999"), status: 503,
-			outcome: Retry, err: "status 503", retryAfter: 12 * time.Hour},
+			outcome: Retry, err: "status 503", retryAfter: maxDelay},
 		{name: "timeout", timeout: 100 * time.Millisecond, handler: hang, outcome: Retry, err: "timeout after 100ms"},
 		{name: "connection refused", outcome: Retry, err: "connection refused"},
 	}
@@ -427,13 +427,13 @@ func TestRetryAfter(t *testing.T) {
 		{"-5", 0},
 		{"1.5", 0},
 		{"soon", 0},
-		{"43200", 12 * time.Hour},
-		{"43201", 12 * time.Hour},
-		{"99999999999999999999", 12 * time.Hour}, // beyond int64, still "very long"
+		{"43200", maxDelay},
+		{"43201", maxDelay},
+		{"99999999999999999999", maxDelay}, // beyond int64, still "very long"
 		{"Thu, 03 Dec 2026 10:16:30 GMT", 90 * time.Second},
 		{"Thursday, 03-Dec-26 10:16:30 GMT", 90 * time.Second}, // RFC 850, also allowed
 		{"Thu, 03 Dec 2026 10:00:00 GMT", 0},                   // in the past
-		{"Fri, 01 Jan 2027 00:00:00 GMT", 12 * time.Hour},
+		{"Fri, 01 Jan 2027 00:00:00 GMT", maxDelay},
 	}
 	for _, tt := range tests {
 		if got := retryAfter(tt.v, now); got != tt.want {
