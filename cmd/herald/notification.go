@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/heraldhq/herald/shared/apiclient"
 	"github.com/heraldhq/herald/shared/delivery"
 	"github.com/heraldhq/herald/shared/event"
+	"github.com/heraldhq/herald/shared/notification"
 )
 
 // notificationCmd builds `notification` and its commands. It is built twice, under
@@ -55,25 +57,16 @@ func (a *app) listCmd() *cobra.Command {
   herald notification list -o json | jq -r '.notifications[].name'`,
 		Args: cobra.NoArgs,
 		RunE: runE(func(cmd *cobra.Command, _ []string) error {
-			c, err := a.client(cmd)
-			if err != nil {
-				return err
-			}
-			var raw []byte
-			rules, err := c.List(a.replyContext(cmd, &raw))
-			if err != nil {
-				return err
-			}
-			if a.jsonOutput() {
-				return a.printJSON(raw)
-			}
-			if len(rules) == 0 {
-				fmt.Fprintln(a.stdout, "No notifications yet. Add one with:\n"+
-					"  herald notification add NAME --type email --email-recipient ADDR --event login-failure")
-				return nil
-			}
-			fmt.Fprint(a.stdout, listTable(rules))
-			return nil
+			return call(a, cmd, func(ctx context.Context, c *apiclient.Client) ([]notification.Rule, error) {
+				return c.List(ctx)
+			}, func(rules []notification.Rule) {
+				if len(rules) == 0 {
+					fmt.Fprintln(a.stdout, "No notifications yet. Add one with:\n"+
+						"  herald notification add NAME --type email --email-recipient ADDR --event login-failure")
+					return
+				}
+				fmt.Fprint(a.stdout, listTable(rules))
+			})
 		}),
 	}
 }
@@ -87,20 +80,9 @@ func (a *app) showCmd() *cobra.Command {
   herald notification show slack-webhook -o json`,
 		Args: oneName,
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			c, err := a.client(cmd)
-			if err != nil {
-				return err
-			}
-			var raw []byte
-			rule, err := c.Get(a.replyContext(cmd, &raw), args[0])
-			if err != nil {
-				return err
-			}
-			if a.jsonOutput() {
-				return a.printJSON(raw)
-			}
-			fmt.Fprint(a.stdout, ruleTable(rule))
-			return nil
+			return call(a, cmd, func(ctx context.Context, c *apiclient.Client) (notification.Rule, error) {
+				return c.Get(ctx, args[0])
+			}, func(rule notification.Rule) { fmt.Fprint(a.stdout, ruleTable(rule)) })
 		}),
 	}
 }
@@ -140,20 +122,9 @@ the webhook-signature header). Give it to the receiver so it can verify that a c
   WEBHOOK_SECRET=$(herald notification secret slack-webhook)`,
 		Args: oneName,
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			c, err := a.client(cmd)
-			if err != nil {
-				return err
-			}
-			var raw []byte
-			secret, err := c.Secret(a.replyContext(cmd, &raw), args[0])
-			if err != nil {
-				return err
-			}
-			if a.jsonOutput() {
-				return a.printJSON(raw)
-			}
-			fmt.Fprintln(a.stdout, secret)
-			return nil
+			return call(a, cmd, func(ctx context.Context, c *apiclient.Client) (string, error) {
+				return c.Secret(ctx, args[0])
+			}, func(secret string) { fmt.Fprintln(a.stdout, secret) })
 		}),
 	}
 }
@@ -269,23 +240,14 @@ can switch to the new secret without missing a delivery.`,
 		Example: `  herald notification rotate-secret slack-webhook`,
 		Args:    oneName,
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			c, err := a.client(cmd)
-			if err != nil {
-				return err
-			}
-			var raw []byte
-			rot, err := c.RotateSecret(a.replyContext(cmd, &raw), args[0])
-			if err != nil {
-				return err
-			}
-			if a.jsonOutput() {
-				return a.printJSON(raw)
-			}
-			fmt.Fprintf(a.stdout, "New signing secret for %s (store it now; `herald notification secret %s` shows it again):\n%s\n",
-				args[0], args[0], rot.Secret)
-			fmt.Fprintf(a.stdout, "The previous secret keeps signing deliveries, next to the new one, until %s.\n",
-				rot.PreviousSecretExpiresAt.UTC().Format(time.RFC3339))
-			return nil
+			return call(a, cmd, func(ctx context.Context, c *apiclient.Client) (apiclient.Rotation, error) {
+				return c.RotateSecret(ctx, args[0])
+			}, func(rot apiclient.Rotation) {
+				fmt.Fprintf(a.stdout, "New signing secret for %s (store it now; `herald notification secret %s` shows it again):\n%s\n",
+					args[0], args[0], rot.Secret)
+				fmt.Fprintf(a.stdout, "The previous secret keeps signing deliveries, next to the new one, until %s.\n",
+					rot.PreviousSecretExpiresAt.UTC().Format(time.RFC3339))
+			})
 		}),
 	}
 }
@@ -307,5 +269,24 @@ func (a *app) printSend(raw []byte, what string, res apiclient.SendResult) error
 	if res.Outcome != delivery.Delivered {
 		return fmt.Errorf("not delivered: %s", res.Error)
 	}
+	return nil
+}
+
+// call makes one API call with the command's client and prints the reply: the API's own JSON
+// with --output json, else what text makes of the result.
+func call[T any](a *app, cmd *cobra.Command, do func(context.Context, *apiclient.Client) (T, error), text func(T)) error {
+	c, err := a.client(cmd)
+	if err != nil {
+		return err
+	}
+	var raw []byte
+	v, err := do(a.replyContext(cmd, &raw), c)
+	if err != nil {
+		return err
+	}
+	if a.jsonOutput() {
+		return a.printJSON(raw)
+	}
+	text(v)
 	return nil
 }

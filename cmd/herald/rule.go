@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/heraldhq/herald/shared/apiclient"
 	"github.com/heraldhq/herald/shared/event"
 	"github.com/heraldhq/herald/shared/notification"
 )
@@ -109,24 +111,15 @@ secret is printed once (` + "`herald notification secret NAME`" + ` shows it aga
       --email-recipient secops@acme.test --email-recipient oncall@acme.test --event login-failure`,
 		Args: oneName,
 		RunE: runE(func(cmd *cobra.Command, args []string) error {
-			c, err := a.client(cmd)
-			if err != nil {
-				return err
-			}
-			var raw []byte
-			rule, err := c.Create(a.replyContext(cmd, &raw), f.create(cmd.Flags(), args[0]))
-			if err != nil {
-				return err
-			}
-			if a.jsonOutput() {
-				return a.printJSON(raw)
-			}
-			fmt.Fprint(a.stdout, ruleTable(rule.Rule))
-			if rule.Secret != "" {
-				fmt.Fprintf(a.stdout, "Signing secret (store it now; `herald notification secret %s` shows it again): %s\n",
-					rule.Name, rule.Secret)
-			}
-			return nil
+			return call(a, cmd, func(ctx context.Context, c *apiclient.Client) (apiclient.Created, error) {
+				return c.Create(ctx, f.create(cmd.Flags(), args[0]))
+			}, func(rule apiclient.Created) {
+				fmt.Fprint(a.stdout, ruleTable(rule.Rule))
+				if rule.Secret != "" {
+					fmt.Fprintf(a.stdout, "Signing secret (store it now; `herald notification secret %s` shows it again): %s\n",
+						rule.Name, rule.Secret)
+				}
+			})
 		}),
 	}
 	f.register(cmd.Flags(), true)
@@ -151,20 +144,9 @@ creation.`,
 			if !ok {
 				return usagef("nothing to update: give at least one of --enabled, --event, --email-recipient, --webhook-url, --format")
 			}
-			c, err := a.client(cmd)
-			if err != nil {
-				return err
-			}
-			var raw []byte
-			rule, err := c.Update(a.replyContext(cmd, &raw), args[0], p)
-			if err != nil {
-				return err
-			}
-			if a.jsonOutput() {
-				return a.printJSON(raw)
-			}
-			fmt.Fprint(a.stdout, ruleTable(rule))
-			return nil
+			return call(a, cmd, func(ctx context.Context, c *apiclient.Client) (notification.Rule, error) {
+				return c.Update(ctx, args[0], p)
+			}, func(rule notification.Rule) { fmt.Fprint(a.stdout, ruleTable(rule)) })
 		}),
 	}
 	f.register(cmd.Flags(), false)
