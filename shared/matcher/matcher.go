@@ -4,6 +4,7 @@
 package matcher
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -127,6 +128,7 @@ func (h *Handler) enqueue(ctx context.Context, queueURL string, jobs []delivery.
 	if err != nil {
 		return fmt.Errorf("matcher: marshal event %s: %w", jobs[0].Event.ID, err)
 	}
+	ev = sqsSafeJSON(ev)
 	bodies := make([]string, 0, len(jobs))
 	for _, j := range jobs {
 		body, err := encodeJob(j, ev)
@@ -228,13 +230,20 @@ func encodeJob(j delivery.Job, ev []byte) (string, error) {
 	}
 	var b strings.Builder
 	b.Grow(len(head) + len(ev) + 10)
-	b.Write(head[:len(head)-1])
+	b.Write(sqsSafeJSON(head[:len(head)-1]))
 	b.WriteString(`,"event":`)
 	b.Write(ev)
 	b.WriteByte('}')
-	return sqsSafe.Replace(b.String()), nil
+	return b.String(), nil
 }
 
 // sqsSafe escapes the two characters JSON allows raw but SQS refuses in a message, so an event
 // carrying one (in a user agent, say) cannot keep every rule from hearing of it.
 var sqsSafe = strings.NewReplacer("\uFFFE", `\ufffe`, "\uFFFF", `\uffff`)
+
+func sqsSafeJSON(b []byte) []byte {
+	if !bytes.ContainsAny(b, "\uFFFE\uFFFF") {
+		return b
+	}
+	return []byte(sqsSafe.Replace(string(b)))
+}
