@@ -85,13 +85,8 @@ func (h *Handler) show(w http.ResponseWriter, r *http.Request, c auth.Caller) {
 }
 
 func (h *Handler) secret(w http.ResponseWriter, r *http.Request, c auth.Caller) {
-	rule, ok := h.get(w, r, c)
+	rule, ok := h.webhook(w, r, c)
 	if !ok {
-		return
-	}
-	if rule.Type != notification.Webhook {
-		writeError(w, http.StatusBadRequest, "not_a_webhook",
-			fmt.Sprintf("%q is an email rule; only webhook rules have a signing secret", rule.Name))
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"secret": rule.Secret})
@@ -153,6 +148,18 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, c auth.Caller) (no
 		return notification.Rule{}, false
 	}
 	return rule, true
+}
+
+// webhook loads the webhook rule named in the path, or answers 404 or, for an email rule,
+// 400: only webhook rules have a signing secret.
+func (h *Handler) webhook(w http.ResponseWriter, r *http.Request, c auth.Caller) (notification.Rule, bool) {
+	rule, ok := h.get(w, r, c)
+	if ok && rule.Type != notification.Webhook {
+		writeError(w, http.StatusBadRequest, "not_a_webhook",
+			fmt.Sprintf("%q is an email rule; only webhook rules have a signing secret", rule.Name))
+		return notification.Rule{}, false
+	}
+	return rule, ok
 }
 
 // notFoundRule is the answer for a rule the caller's organization does not have, whether or not

@@ -39,18 +39,6 @@ type testRequest struct {
 	Event event.Type `json:"event"`
 }
 
-// sendResult is how a test send or a redelivery went.
-type sendResult struct {
-	DeliveryID string           `json:"delivery_id"`
-	Attempt    int              `json:"attempt"`
-	Outcome    delivery.Outcome `json:"outcome"`
-	Status     int              `json:"status,omitempty"`
-	MessageID  string           `json:"message_id,omitempty"`
-	Error      string           `json:"error,omitempty"`
-	DurationMS int64            `json:"duration_ms"`
-	Event      event.Event      `json:"event"`
-}
-
 // test sends a clearly marked sample event to the rule now and answers with the outcome.
 func (h *Handler) test(w http.ResponseWriter, r *http.Request, c auth.Caller) {
 	var in testRequest
@@ -113,17 +101,17 @@ func (h *Handler) redeliver(w http.ResponseWriter, r *http.Request, c auth.Calle
 }
 
 // send delivers ev to rule under id now and logs the attempt like any other.
-func (h *Handler) send(w http.ResponseWriter, r *http.Request, rule notification.Rule, id string, ev event.Event) (sendResult, bool) {
+func (h *Handler) send(w http.ResponseWriter, r *http.Request, rule notification.Rule, id string, ev event.Event) (delivery.SendResult, bool) {
 	d := h.Deliverers[rule.Type]
 	if d == nil {
 		h.internal(w, r, fmt.Errorf("api: no deliverer for %s rules", rule.Type))
-		return sendResult{}, false
+		return delivery.SendResult{}, false
 	}
 	ctx := r.Context()
 	n, err := h.Journal.Begin(ctx, rule.Org, rule.Name, id, ev)
 	if err != nil {
 		h.internal(w, r, err)
-		return sendResult{}, false
+		return delivery.SendResult{}, false
 	}
 	start := time.Now()
 	a := d.Deliver(ctx, rule, delivery.Job{ID: id, Org: rule.Org, Rule: rule.Name, Type: rule.Type, Event: ev, Enqueued: h.Now()})
@@ -131,7 +119,7 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, rule notification
 		// Nobody retries a delivery made on request: it failed, and the person can try again.
 		a.Outcome = delivery.Failed
 	}
-	res := sendResult{DeliveryID: id, Attempt: n, Outcome: a.Outcome, Status: a.Status, MessageID: a.MessageID,
+	res := delivery.SendResult{DeliveryID: id, Attempt: n, Outcome: a.Outcome, Status: a.Status, MessageID: a.MessageID,
 		Error: a.Error, DurationMS: time.Since(start).Milliseconds(), Event: ev}
 	if err := h.Journal.Record(ctx, delivery.Entry{
 		Org: rule.Org, Rule: rule.Name, DeliveryID: id, Time: h.Now(), Attempt: n, Outcome: res.Outcome,
@@ -146,13 +134,8 @@ func (h *Handler) send(w http.ResponseWriter, r *http.Request, rule notification
 // rotateSecret gives a webhook rule a new signing secret; the old one keeps signing, next to
 // the new, for notification.SecretOverlap so receivers can switch without losing a delivery.
 func (h *Handler) rotateSecret(w http.ResponseWriter, r *http.Request, c auth.Caller) {
-	rule, ok := h.get(w, r, c)
+	rule, ok := h.webhook(w, r, c)
 	if !ok {
-		return
-	}
-	if rule.Type != notification.Webhook {
-		writeError(w, http.StatusBadRequest, "not_a_webhook",
-			fmt.Sprintf("%q is an email rule; only webhook rules have a signing secret", rule.Name))
 		return
 	}
 	secret, err := h.NewSecret()

@@ -124,16 +124,7 @@ func (c *Client) EventTypes(ctx context.Context) ([]EventType, error) {
 }
 
 // SendResult is how a test send or a redelivery went.
-type SendResult struct {
-	DeliveryID string           `json:"delivery_id"`
-	Attempt    int              `json:"attempt"`
-	Outcome    delivery.Outcome `json:"outcome"`
-	Status     int              `json:"status,omitempty"`
-	MessageID  string           `json:"message_id,omitempty"`
-	Error      string           `json:"error,omitempty"`
-	DurationMS int64            `json:"duration_ms"`
-	Event      event.Event      `json:"event"`
-}
+type SendResult = delivery.SendResult
 
 // Test sends a marked sample event of type ev ("" for the rule's first event) to rule name now.
 func (c *Client) Test(ctx context.Context, name string, ev event.Type) (SendResult, error) {

@@ -42,6 +42,19 @@ const (
 	Exhausted Outcome = "exhausted" // every retry failed; the job went to the dead-letter queue
 )
 
+// SendResult is how a send made on request (a test send or a redelivery) went, as the API
+// answers it.
+type SendResult struct {
+	DeliveryID string      `json:"delivery_id"`
+	Attempt    int         `json:"attempt"`
+	Outcome    Outcome     `json:"outcome"`
+	Status     int         `json:"status,omitempty"`
+	MessageID  string      `json:"message_id,omitempty"`
+	Error      string      `json:"error,omitempty"`
+	DurationMS int64       `json:"duration_ms"`
+	Event      event.Event `json:"event"`
+}
+
 // Attempt is what one try at sending a job came to.
 type Attempt struct {
 	Outcome    Outcome       // Delivered, Retrying or Failed

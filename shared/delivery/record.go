@@ -21,11 +21,24 @@ var ErrUnknown = errors.New("delivery: no such delivery")
 // Keep stores ev under id without counting an attempt, so a delivery that was skipped (the rule
 // was off) can still be sent later on request.
 func (l *Log) Keep(ctx context.Context, org, rule, id string, ev event.Event) error {
+	_, err := l.saveEvent(ctx, org, rule, id, ev, false)
+	return err
+}
+
+// Begin notes that an attempt to deliver ev to org's rule under id starts, keeping ev so the
+// delivery can be sent again later, and returns the attempt's number (1 for the first).
+func (l *Log) Begin(ctx context.Context, org, rule, id string, ev event.Event) (int, error) {
+	return l.saveEvent(ctx, org, rule, id, ev, true)
+}
+
+// saveEvent writes the delivery's record: its event, and one more attempt if count is set, in
+// which case it returns the attempt's number.
+func (l *Log) saveEvent(ctx context.Context, org, rule, id string, ev event.Event, count bool) (int, error) {
 	b, err := json.Marshal(ev)
 	if err != nil {
-		return fmt.Errorf("delivery: marshal event of %s: %w", id, err)
+		return 0, fmt.Errorf("delivery: marshal event of %s: %w", id, err)
 	}
-	_, err = l.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+	in := &dynamodb.UpdateItemInput{
 		TableName:                aws.String(l.Table),
 		Key:                      key(org, rule, recordPrefix+id),
 		UpdateExpression:         aws.String("SET #ev = :ev, expires_at = :exp"),
@@ -34,34 +47,18 @@ func (l *Log) Keep(ctx context.Context, org, rule, id string, ev event.Event) er
 			":ev":  &types.AttributeValueMemberS{Value: string(b)},
 			":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Now().Add(LogRetention).Unix(), 10)},
 		},
-	})
-	if err != nil {
-		return fmt.Errorf("delivery: keep event of %s: %w", id, err)
 	}
-	return nil
-}
-
-// Begin notes that an attempt to deliver ev to org's rule under id starts, keeping ev so the
-// delivery can be sent again later, and returns the attempt's number (1 for the first).
-func (l *Log) Begin(ctx context.Context, org, rule, id string, ev event.Event) (int, error) {
-	b, err := json.Marshal(ev)
-	if err != nil {
-		return 0, fmt.Errorf("delivery: marshal event of %s: %w", id, err)
+	if count {
+		in.UpdateExpression = aws.String(*in.UpdateExpression + " ADD attempts :one")
+		in.ExpressionAttributeValues[":one"] = &types.AttributeValueMemberN{Value: "1"}
+		in.ReturnValues = types.ReturnValueUpdatedNew
 	}
-	out, err := l.DB.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                aws.String(l.Table),
-		Key:                      key(org, rule, recordPrefix+id),
-		UpdateExpression:         aws.String("SET #ev = :ev, expires_at = :exp ADD attempts :one"),
-		ExpressionAttributeNames: map[string]string{"#ev": "event"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":ev":  &types.AttributeValueMemberS{Value: string(b)},
-			":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(time.Now().Add(LogRetention).Unix(), 10)},
-			":one": &types.AttributeValueMemberN{Value: "1"},
-		},
-		ReturnValues: types.ReturnValueUpdatedNew,
-	})
+	out, err := l.DB.UpdateItem(ctx, in)
 	if err != nil {
-		return 0, fmt.Errorf("delivery: begin attempt of %s: %w", id, err)
+		return 0, fmt.Errorf("delivery: save event of %s: %w", id, err)
+	}
+	if !count {
+		return 0, nil
 	}
 	n, ok := out.Attributes["attempts"].(*types.AttributeValueMemberN)
 	if !ok {
